@@ -1,0 +1,114 @@
+"""What one turn produces: text, product cards, sources, actions and timings.
+
+`to_json()` is the `kiosk ask --json` contract that store scripts and outside
+checks rely on: fields are added, never renamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from kiosk.catalog.records import Product
+
+
+class Intent(StrEnum):
+    FIND_PRODUCT = "find_product"
+    PRODUCT_INFO = "product_info"
+    PRODUCT_LOCATION = "product_location"
+    COMPARE = "compare"
+    STORE_POLICY = "store_policy"
+    CALL_STAFF = "call_staff"
+    FEEDBACK = "feedback"
+    GREETING = "greeting"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Card:
+    """A product card: what the screen shows and the reply may mention."""
+
+    id: str
+    name: str
+    price_cents: int
+    stock: int
+    aisle: str
+    shelf: str
+    brand: str = ""
+    category: str = ""
+    fact: str = ""  # one key fact for the card, e.g. "4-person, 2000mm rainfly"
+
+    @classmethod
+    def of(cls, p: Product, fact: str = "") -> Card:
+        return cls(
+            p.id, p.name, p.price_cents, p.stock, p.aisle, p.shelf, p.brand, p.category, fact
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "price": self.price_cents / 100,
+            "stock": self.stock,
+            "in_stock": self.stock > 0,
+            "aisle": self.aisle,
+            "shelf": self.shelf,
+            "brand": self.brand,
+            "category": self.category,
+            "fact": self.fact,
+        }
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a fact in the reply came from: a product row or a document."""
+
+    kind: str  # 'product' or a document kind ('specs', 'return_policy', ...)
+    ref: str  # product id or document key
+    title: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "ref": self.ref, "title": self.title}
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something the turn did besides answering, e.g. a staff call placed."""
+
+    kind: str  # 'staff_call', 'feedback_saved', 'session_reset'
+    ref: str = ""
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "ref": self.ref, "detail": self.detail}
+
+
+@dataclass
+class Reply:
+    intent: Intent
+    text: str
+    products: list[Card] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    # How the text was made: 'template', 'llm' (checked and accepted), or
+    # 'llm_rejected' (the model's text failed the fact check; template used).
+    phrasing: str = "template"
+    slots: dict[str, Any] = field(default_factory=dict)
+    transcript: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "intent": str(self.intent),
+            "text": self.text,
+            "products": [c.to_json() for c in self.products],
+            "sources": [s.to_json() for s in self.sources],
+            "actions": [a.to_json() for a in self.actions],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "phrasing": self.phrasing,
+            "slots": self.slots,
+        }
+        if self.transcript is not None:
+            out["transcript"] = self.transcript
+        return out

@@ -1,0 +1,84 @@
+"""The demo store: Contoso Outdoors plus the aisles, stock and variants we made up.
+
+Built into a temporary file and moved into place in one step, so a kiosk that is
+killed while seeding starts next time with no catalog (and seeds again), never a
+half-built one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Mapping
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from kiosk.catalog.db import connect, transaction
+from kiosk.catalog.importers import import_paths
+from kiosk.catalog.records import Document, Variant
+from kiosk.catalog.writer import CatalogWriter
+
+
+def demo_dir() -> Path:
+    return Path(str(files("kiosk") / "demo"))
+
+
+def seed_demo(
+    path: Path, *, reset: bool = False, progress: Callable[[int, int | None], None] | None = None
+) -> bool:
+    """Create the demo catalog at `path` if it has no products (or `reset`). True if seeded."""
+    if path.exists() and not reset:
+        conn = connect(path)
+        try:
+            if conn.execute("SELECT count(*) FROM products").fetchone()[0] > 0:
+                return False
+        finally:
+            conn.close()
+    tmp = path.with_name(path.name + ".seeding")
+    for stale in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        stale.unlink(missing_ok=True)
+    conn = connect(tmp)
+    try:
+        import_paths(conn, [demo_dir() / "contoso-outdoors"], progress=progress)
+        apply_overlay(conn, json.loads((demo_dir() / "store.json").read_text(encoding="utf-8")))
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file to move
+    finally:
+        conn.close()
+    for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    os.replace(tmp, path)
+    connect(path).close()  # back to WAL
+    return True
+
+
+def apply_overlay(conn: sqlite3.Connection, overlay: Mapping[str, Any]) -> None:
+    """Stock, aisles, variants and store documents from a store.json-shaped dict."""
+    products: dict[str, dict[str, Any]] = overlay.get("products", {})
+    documents: list[dict[str, str]] = overlay.get("documents", [])
+    with transaction(conn):
+        w = CatalogWriter(conn)
+        for pid, spec in products.items():
+            w.set_location(pid, str(spec.get("aisle", "")), str(spec.get("shelf", "")))
+            if "variants" in spec:
+                w.set_variants(
+                    pid,
+                    [
+                        Variant(
+                            v["sku"],
+                            str(v.get("size", "")),
+                            v.get("color", ""),
+                            None,
+                            int(v.get("stock", 0)),
+                        )
+                        for v in spec["variants"]
+                    ],
+                )
+            else:
+                w.set_stock(pid, int(spec.get("stock", 0)))
+        for d in documents:
+            w.upsert_document(
+                Document(d["key"], d["kind"], d["title"], d["body"], None, "demo/store.json")
+            )

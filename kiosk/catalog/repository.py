@@ -1,0 +1,195 @@
+"""Reading the catalog: products, documents, customers and search.
+
+One `Catalog` per process; the shopper screen and the staff console each open
+their own on the same file and see each other's commits (WAL).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.catalog.db import connect, transaction
+from kiosk.catalog.records import Customer, Document, Order, Product, Review, Variant
+from kiosk.catalog.search import Searcher, SearchFilters, SearchHit
+from kiosk.catalog.writer import CatalogWriter
+
+
+@dataclass(frozen=True)
+class CatalogStats:
+    products: int
+    variants: int
+    documents: int
+    reviews: int
+    customers: int
+    in_stock: int
+    unplaced: int  # products without an aisle
+    size_bytes: int
+
+
+class Catalog:
+    """The store's data, read-mostly. Writes go through `write()` (one transaction)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
+        self.conn = conn
+        self.path = path
+        self._searcher = Searcher(conn)
+
+    @classmethod
+    def open(cls, path: Path | str, *, create: bool = True) -> Catalog:
+        return cls(connect(path, create=create), Path(path))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writes ---------------------------------------------------------------
+    def write(self) -> _WriteTx:
+        """`with catalog.write() as w: w.set_price(...)` commits once, or not at all."""
+        return _WriteTx(self.conn)
+
+    # -- products -------------------------------------------------------------
+    def product(self, product_id: str) -> Product | None:
+        found = self.products([product_id])
+        return found[0] if found else None
+
+    def products(self, ids: Sequence[str]) -> list[Product]:
+        """Products in the order of `ids` (unknown ids are skipped)."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = {
+            r["id"]: r
+            for r in self.conn.execute(f"SELECT * FROM products WHERE id IN ({marks})", ids)
+        }
+        variants: dict[str, list[Variant]] = {}
+        for v in self.conn.execute(
+            f"SELECT * FROM variants WHERE product_id IN ({marks}) ORDER BY rowid", ids
+        ):
+            variants.setdefault(v["product_id"], []).append(
+                Variant(v["sku"], v["size"], v["color"], v["price_cents"], v["stock"])
+            )
+        return [_product(rows[i], variants.get(i, [])) for i in ids if i in rows]
+
+    def all_products(self, *, limit: int | None = None, offset: int = 0) -> list[Product]:
+        sql = "SELECT id FROM products ORDER BY category, name"
+        params: tuple[int, ...] = ()
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params = (limit, offset)
+        return self.products([r[0] for r in self.conn.execute(sql, params)])
+
+    def search(
+        self, query: str, filters: SearchFilters | None = None, *, limit: int = 5
+    ) -> list[SearchHit]:
+        return self._searcher.search(query, filters or SearchFilters(), limit=limit)
+
+    def vocabulary(self) -> dict[str, list[str]]:
+        """The catalog's own words (names, brands, categories, colours, sizes).
+
+        Request understanding and speech hints match against these.
+        """
+
+        def col(sql: str) -> list[str]:
+            return [r[0] for r in self.conn.execute(sql) if r[0]]
+
+        return {
+            "names": col("SELECT name FROM products ORDER BY name"),
+            "brands": col("SELECT DISTINCT brand FROM products ORDER BY brand"),
+            "categories": col("SELECT DISTINCT category FROM products ORDER BY category"),
+            "colors": col("SELECT DISTINCT value FROM facets WHERE facet='color' ORDER BY value"),
+            "sizes": col("SELECT DISTINCT value FROM facets WHERE facet='size' ORDER BY value"),
+        }
+
+    # -- documents ------------------------------------------------------------
+    def documents(
+        self, product_id: str | None, kinds: Iterable[str] | None = None
+    ) -> list[Document]:
+        """Documents of a product, or the store's own when product_id is None."""
+        sql = "SELECT * FROM documents WHERE product_id IS ?"
+        params: list[object] = [product_id]
+        kinds = list(kinds or [])
+        if kinds:
+            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
+            params += kinds
+        return [
+            Document(r["key"], r["kind"], r["title"], r["body"], r["product_id"], r["source"])
+            for r in self.conn.execute(sql + " ORDER BY id", params)
+        ]
+
+    def reviews(self, product_id: str) -> list[Review]:
+        return [
+            Review(r["product_id"], r["position"], r["rating"], r["body"])
+            for r in self.conn.execute(
+                "SELECT * FROM reviews WHERE product_id = ? ORDER BY position", (product_id,)
+            )
+        ]
+
+    def customer(self, customer_id: str) -> Customer | None:
+        row = self.conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        if row is None:
+            return None
+        orders = tuple(
+            Order(o["order_id"], o["product_id"], o["quantity"], o["ordered_on"])
+            for o in self.conn.execute(
+                "SELECT * FROM orders WHERE customer_id = ? ORDER BY ordered_on, order_id",
+                (customer_id,),
+            )
+        )
+        return Customer(row["id"], row["membership"], orders)
+
+    def stats(self) -> CatalogStats:
+        def one(sql: str) -> int:
+            return int(self.conn.execute(sql).fetchone()[0])
+
+        size = self.path.stat().st_size if self.path and self.path.exists() else 0
+        return CatalogStats(
+            products=one("SELECT count(*) FROM products"),
+            variants=one("SELECT count(*) FROM variants"),
+            documents=one("SELECT count(*) FROM documents"),
+            reviews=one("SELECT count(*) FROM reviews"),
+            customers=one("SELECT count(*) FROM customers"),
+            in_stock=one("SELECT count(*) FROM products WHERE stock > 0"),
+            unplaced=one("SELECT count(*) FROM products WHERE aisle = ''"),
+            size_bytes=size,
+        )
+
+    def integrity_check(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+class _WriteTx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._cm = transaction(conn)
+
+    def __enter__(self) -> CatalogWriter:
+        self._cm.__enter__()
+        return CatalogWriter(self._conn)
+
+    def __exit__(self, *exc: object) -> None:
+        self._cm.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def _product(row: sqlite3.Row, variants: list[Variant]) -> Product:
+    return Product(
+        id=row["id"],
+        name=row["name"],
+        brand=row["brand"],
+        category=row["category"],
+        price_cents=row["price_cents"],
+        description=row["description"],
+        attributes=json.loads(row["attributes"]),
+        stock=row["stock"],
+        aisle=row["aisle"],
+        shelf=row["shelf"],
+        variants=tuple(variants),
+    )

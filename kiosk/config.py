@@ -1,0 +1,292 @@
+"""One typed, frozen config: defaults < TOML file (`KIOSK_CONFIG`) < `KIOSK_*` variables.
+
+Every field carries its documentation in `metadata["doc"]`, so `kiosk config`
+can print what each key means. Unknown keys and wrong types are rejected with the
+key's name, because a typo in a store's config should fail loudly at start, not
+silently fall back to a default. Nothing here touches the disk until `load()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from kiosk.errors import ConfigError
+
+ENV_PREFIX = "KIOSK_"
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Who the kiosk speaks for."""
+
+    name: str = field(default="Contoso Outdoors", metadata=_doc("Store name used in greetings."))
+    currency: str = field(
+        default="USD", metadata=_doc("ISO currency code of catalog prices (display only).")
+    )
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    """Where model files live. Empty paths mean the bundled default in `dir`."""
+
+    dir: str = field(
+        default="",
+        metadata=_doc(
+            "Directory of provisioned models. Empty: the checkout's models/ when run from "
+            "a source tree, else $KIOSK_HOME/models."
+        ),
+    )
+    llm: str = field(
+        default="",
+        metadata=_doc("GGUF file of the assistant's LLM. Empty: bundled SmolLM2-135M-Instruct."),
+    )
+    llm_alt: str = field(
+        default="",
+        metadata=_doc("GGUF file of the second LLM. Empty: bundled Gemma-3-270M (base model)."),
+    )
+    asr: str = field(
+        default="",
+        metadata=_doc("faster-whisper model directory. Empty: bundled whisper base."),
+    )
+    tts: str = field(
+        default="",
+        metadata=_doc("piper voice (.onnx, its .onnx.json beside it). Empty: en_US-joe-medium."),
+    )
+    wheel_cache: str = field(
+        default="",
+        metadata=_doc(
+            "Where `kiosk models` keeps the PyPI packages it extracts models from. "
+            "Empty: the user cache directory (kiosk/wheels)."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """How replies are phrased: an in-process GGUF model or a shared remote server."""
+
+    backend: str = field(
+        default="local",
+        metadata=_doc(
+            "'local' (llama-cpp-python in-process), 'remote' (OpenAI-compatible URL) "
+            "or 'none' (template replies only)."
+        ),
+    )
+    url: str = field(
+        default="",
+        metadata=_doc(
+            "Base URL of the OpenAI-compatible server when backend = 'remote', "
+            "e.g. http://llm.store.lan:8080/v1."
+        ),
+    )
+    remote_model: str = field(
+        default="", metadata=_doc("Model name sent to the remote server (empty: its default).")
+    )
+    n_threads: int = field(
+        default=0,
+        metadata=_doc(
+            "CPU threads for decoding. 0: all cores (llama.cpp's own default uses "
+            "half, measured 1.4-1.55x slower on 2 cores)."
+        ),
+    )
+    n_gpu_layers: int = field(
+        default=-1,
+        metadata=_doc(
+            "Layers offloaded to CUDA/Metal when the build supports it; -1 = all, 0 = CPU only."
+        ),
+    )
+    n_ctx: int = field(default=2048, metadata=_doc("Context window in tokens."))
+    timeout_s: float = field(
+        default=20.0, metadata=_doc("Give up on one generation (local or remote) after this long.")
+    )
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How catalog search behaves for shoppers."""
+
+    limit: int = field(default=5, metadata=_doc("Most products shown for one request."))
+    fuzzy_min_score: int = field(
+        default=80,
+        metadata=_doc(
+            "0-100: how close a misspelt word must be to a catalog word to be "
+            "corrected ('backpak' -> 'backpack')."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration. `home` is the data directory (catalog, logs)."""
+
+    home: str = field(
+        default="",
+        metadata=_doc(
+            "Data directory (catalog database, logs). Also KIOSK_HOME. Empty: the "
+            "user data directory; /var/lib/kiosk under systemd (StateDirectory)."
+        ),
+    )
+    store: StoreConfig = field(default_factory=StoreConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+
+    # Derived locations. They compute paths only; nothing is created here.
+    @property
+    def home_path(self) -> Path:
+        if self.home:
+            return Path(self.home).expanduser()
+        state = os.environ.get("STATE_DIRECTORY")  # set by systemd's StateDirectory=
+        if state:
+            return Path(state.split(":")[0])
+        from platformdirs import user_data_dir
+
+        return Path(user_data_dir("kiosk", appauthor=False))
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home_path / "catalog.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        if self.models.dir:
+            return Path(self.models.dir).expanduser()
+        checkout = Path(__file__).resolve().parent.parent / "models"
+        if (checkout / "manifest.toml").is_file():
+            return checkout
+        return self.home_path / "models"
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "store": StoreConfig,
+    "models": ModelsConfig,
+    "llm": LLMConfig,
+    "search": SearchConfig,
+}
+_CHOICES: dict[str, tuple[str, ...]] = {"llm.backend": ("local", "remote", "none")}
+
+
+def _coerce(key: str, value: Any, typ: Any, from_env: bool) -> Any:
+    """Check (TOML) or convert (environment strings) one value to the field's type."""
+    if from_env and isinstance(value, str):
+        try:
+            if typ is int:
+                return int(value)
+            if typ is float:
+                return float(value)
+            if typ is bool:
+                low = value.strip().lower()
+                if low in ("1", "true", "yes", "on"):
+                    return True
+                if low in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(value)
+        except ValueError:
+            raise ConfigError(
+                f"config key '{key}': expected {typ.__name__}, got {value!r}"
+            ) from None
+        return value
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if typ is int and isinstance(value, bool):
+        raise ConfigError(f"config key '{key}': expected int, got a boolean")
+    if not isinstance(value, typ):
+        raise ConfigError(
+            f"config key '{key}': expected {typ.__name__}, got {type(value).__name__} {value!r}"
+        )
+    return value
+
+
+def _build_section(name: str, cls: type[Any], raw: Mapping[str, Any], from_env: set[str]) -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        dotted = f"{name}.{key}"
+        if key not in known:
+            raise ConfigError(
+                f"unknown config key '{dotted}' (known in [{name}]: {', '.join(sorted(known))})"
+            )
+        value = _coerce(dotted, value, hints[key], dotted in from_env)
+        choices = _CHOICES.get(dotted)
+        if choices and value not in choices:
+            raise ConfigError(f"config key '{dotted}': {value!r} is not one of {choices}")
+        values[key] = value
+    return cls(**values)
+
+
+def _env_overrides(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """`KIOSK_LLM_N_THREADS=2` -> {"llm": {"n_threads": "2"}}; unknown KIOSK_* names fail."""
+    out: dict[str, dict[str, Any]] = {}
+    seen: set[str] = set()
+    reserved = {"KIOSK_CONFIG", "KIOSK_HOME"}
+    for var, value in env.items():
+        if not var.startswith(ENV_PREFIX) or var in reserved:
+            continue
+        rest = var[len(ENV_PREFIX) :].lower()
+        for section in _SECTIONS:
+            if rest.startswith(section + "_"):
+                key = rest[len(section) + 1 :]
+                out.setdefault(section, {})[key] = value
+                seen.add(f"{section}.{key}")
+                break
+        else:
+            raise ConfigError(
+                f"unknown environment variable {var} (expected KIOSK_<SECTION>_<KEY> with a "
+                f"section of {', '.join(_SECTIONS)}, or KIOSK_HOME / KIOSK_CONFIG)"
+            )
+    return out, seen
+
+
+def load(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read the config: defaults, then the TOML file, then KIOSK_* variables."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    file = path if path is not None else env.get("KIOSK_CONFIG") or None
+    if file:
+        p = Path(file).expanduser()
+        try:
+            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {p} (KIOSK_CONFIG) does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+    overrides, from_env = _env_overrides(env)
+    home = raw.pop("home", "")
+    if not isinstance(home, str):
+        raise ConfigError(f"config key 'home': expected str, got {type(home).__name__}")
+    if env.get("KIOSK_HOME"):
+        home = env["KIOSK_HOME"]
+    sections: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _SECTIONS:
+            raise ConfigError(f"unknown config key '{key}' (known: home, {', '.join(_SECTIONS)})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"config key '{key}' must be a table ([{key}])")
+    for name, cls in _SECTIONS.items():
+        merged = dict(raw.get(name, {}))
+        merged.update(overrides.get(name, {}))
+        sections[name] = _build_section(name, cls, merged, from_env)
+    return Config(home=home, **sections)
+
+
+def describe(cfg: Config) -> list[tuple[str, Any, str]]:
+    """(key, value, doc) for every field, for `kiosk config` and the README table."""
+    rows: list[tuple[str, Any, str]] = [
+        ("home", str(cfg.home_path), Config.__dataclass_fields__["home"].metadata["doc"])
+    ]
+    for name in _SECTIONS:
+        section = getattr(cfg, name)
+        for f in dataclasses.fields(section):
+            rows.append((f"{name}.{f.name}", getattr(section, f.name), f.metadata.get("doc", "")))
+    return rows

