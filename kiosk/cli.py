@@ -144,6 +144,14 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
         from kiosk.bench.search_bench import run
 
         return run(products=args.products, queries=args.queries, keep=args.keep)
+    if args.what == "assistant":
+        from kiosk.bench import assistant_bench
+
+        return assistant_bench.run(cfg, rounds=args.rounds)
+    if args.what == "llm":
+        from kiosk.bench import llm_bench
+
+        return int(llm_bench.run(cfg))
     raise KioskError(f"unknown benchmark {args.what!r}")
 
 
@@ -209,10 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_config)
 
     s = sub.add_parser("bench", help="benchmarks that print figures")
-    s.add_argument("what", choices=["search"])
+    s.add_argument("what", choices=["search", "assistant", "llm"])
     s.add_argument("--products", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=2000)
     s.add_argument("--keep", help="keep the generated catalog at this path")
+    s.add_argument("--rounds", type=int, default=3, help="assistant: passes over the requests")
     s.set_defaults(func=cmd_bench)
     return p
 

@@ -126,6 +126,38 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class AssistantConfig:
+    """How the assistant talks and remembers."""
+
+    phrasing: str = field(
+        default="lead",
+        metadata=_doc(
+            "How the model phrases replies: 'lead' (a short opening sentence before "
+            "the facts, fast on 2 cores), 'full' (the whole reply from the facts; "
+            "for bigger models) or 'off' (templates only). Always fact-checked."
+        ),
+    )
+    idle_timeout_s: float = field(
+        default=90.0,
+        metadata=_doc(
+            "Seconds without input after which the conversation is wiped and a new "
+            "shopper starts clean."
+        ),
+    )
+    llm_understanding: bool = field(
+        default=False,
+        metadata=_doc(
+            "Ask the model (grammar-constrained) for the intent when the rules can't "
+            "place a request. Off by default: the bundled 135M model gets most wrong; "
+            "turn on with a bigger model."
+        ),
+    )
+    kiosk_id: str = field(
+        default="kiosk-1", metadata=_doc("This kiosk's name on staff calls (e.g. 'entrance').")
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration. `home` is the data directory (catalog, logs)."""
 
@@ -140,6 +172,7 @@ class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    assistant: AssistantConfig = field(default_factory=AssistantConfig)
 
     # Derived locations. They compute paths only; nothing is created here.
     @property
@@ -172,8 +205,12 @@ _SECTIONS: dict[str, type[Any]] = {
     "models": ModelsConfig,
     "llm": LLMConfig,
     "search": SearchConfig,
+    "assistant": AssistantConfig,
 }
-_CHOICES: dict[str, tuple[str, ...]] = {"llm.backend": ("local", "remote", "none")}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "llm.backend": ("local", "remote", "none"),
+    "assistant.phrasing": ("lead", "full", "off"),
+}
 
 
 def _coerce(key: str, value: Any, typ: Any, from_env: bool) -> Any:

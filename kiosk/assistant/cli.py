@@ -6,66 +6,116 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from kiosk.assistant.reply import Card, Intent, Reply, Source
+from kiosk.assistant.assistant import Assistant
+from kiosk.assistant.reply import Reply
+from kiosk.assistant.session import Session, SessionStore
 from kiosk.catalog.records import format_price
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
+from kiosk.errors import KioskError
+
+if TYPE_CHECKING:
+    from kiosk.llm.base import ChatModel
 
 
-def answer(catalog: Catalog, text: str, limit: int = 5) -> Reply:
-    """One turn from the catalog alone: search and list what was found."""
-    t0 = time.perf_counter()
-    hits = catalog.search(text, limit=limit)
-    products = catalog.products([h.product_id for h in hits])
-    t1 = time.perf_counter()
-    if not products:
-        reply_text = "Sorry, I couldn't find that in our catalog."
-    else:
-        parts = []
-        for p in products:
-            stock = "in stock" if p.in_stock else "out of stock"
-            where = f", {p.location.lower()}" if p.location else ""
-            parts.append(f"{p.name} at {format_price(p.price_cents)}, {stock}{where}")
-        reply_text = "Here is what I found: " + "; ".join(parts) + "."
-    return Reply(
-        intent=Intent.FIND_PRODUCT,
-        text=reply_text,
-        products=[Card.of(p) for p in products],
-        sources=[Source("product", p.id, p.name) for p in products],
-        timings_ms={"search": (t1 - t0) * 1000, "total": (time.perf_counter() - t0) * 1000},
-    )
+def _status(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
-def _print(reply: Reply, as_json: bool) -> None:
+@contextmanager
+def open_assistant(
+    cfg: Config, *, use_llm: bool = True, quiet: bool = False
+) -> Iterator[Assistant]:
+    """The catalog and (if configured and loadable) the model, closed on exit.
+
+    A model that fails to load is reported once; the kiosk keeps answering from
+    templates rather than not answering at all.
+    """
+    chat: ChatModel | None = None
+    catalog = Catalog.open(cfg.catalog_path, create=False)
+    try:
+        if use_llm and cfg.llm.backend != "none" and cfg.assistant.phrasing != "off":
+            from kiosk.llm.base import load_chat_model
+
+            try:
+                chat = load_chat_model(cfg, progress=None if quiet else _status)
+            except KioskError as exc:
+                _status(
+                    f"kiosk: model not loaded [{exc.code}]: {exc.message}; answering from templates"
+                )
+        assistant = Assistant(catalog, cfg, chat)
+        assistant.warm()
+        yield assistant
+    finally:
+        if chat is not None:
+            chat.close()
+        catalog.close()
+
+
+def render(reply: Reply) -> str:
+    """Plain-text rendering for a terminal: the reply, then the cards."""
+    lines = [reply.text]
+    for c in reply.products:
+        stock = f"{c.stock} in stock" if c.stock > 0 else "out of stock"
+        where = f"aisle {c.aisle}{', shelf ' + c.shelf if c.shelf else ''}" if c.aisle else ""
+        lines.append(
+            f"  - {c.name}: {format_price(c.price_cents)}, {stock}"
+            + (f", {where}" if where else "")
+        )
+    for a in reply.actions:
+        if a.kind == "staff_call":
+            lines.append(f"  [staff called, request #{a.ref}]")
+    return "\n".join(lines)
+
+
+def _emit(reply: Reply, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(reply.to_json(), ensure_ascii=False))
+        print(json.dumps(reply.to_json(), ensure_ascii=False), flush=True)
     else:
-        print(reply.text)
+        print(render(reply), flush=True)
 
 
 def ask(cfg: Config, args: argparse.Namespace) -> int:
-    with Catalog.open(cfg.catalog_path, create=False) as catalog:
+    store = SessionStore(cfg.home_path / "sessions", cfg.assistant.idle_timeout_s)
+    store.sweep()
+    with open_assistant(cfg, use_llm=not args.no_llm, quiet=args.json) as assistant:
+        session = store.load(args.session) if args.session else Session()
+        if args.loyalty and not assistant.set_loyalty(session, args.loyalty):
+            raise KioskError("that loyalty number is not in the catalog", code="loyalty_unknown")
         if args.text:
-            _print(answer(catalog, " ".join(args.text), cfg.search.limit), args.json)
+            reply = assistant.turn(session, " ".join(args.text))
+            _emit(reply, args.json)
+            if args.session:
+                store.save(session)
             return 0
-        return _repl(catalog, cfg, as_json=args.json)
+        return repl(assistant, session, as_json=args.json)
 
 
-def _repl(catalog: Catalog, cfg: Config, *, as_json: bool) -> int:
+def repl(assistant: Assistant, session: Session, *, as_json: bool) -> int:
+    """The interactive text session: one request per line until end of input."""
     interactive = sys.stdin.isatty()
-    if interactive:
-        print(f"Welcome to {cfg.store.name}. What are you looking for? (Ctrl+D to leave)")
+    if interactive and not as_json:
+        greeting = assistant.turn(session, "hello")
+        print(greeting.text + "\n(Ctrl+D to leave)")
     while True:
         try:
             line = input("> " if interactive else "")
         except EOFError:
             return 0
-        if line.strip():
-            _print(answer(catalog, line, cfg.search.limit), as_json)
+        if not line.strip():
+            continue
+        started = time.perf_counter()
+        reply = assistant.turn(session, line)
+        _emit(reply, as_json)
+        if interactive and not as_json:
+            print(f"  ({(time.perf_counter() - started) * 1000:.0f} ms)")
 
 
 def run_kiosk(cfg: Config) -> int:
     """The shopper kiosk; until the screen exists, the interactive text session."""
-    with Catalog.open(cfg.catalog_path, create=False) as catalog:
-        return _repl(catalog, cfg, as_json=False)
+    with open_assistant(cfg) as assistant:
+        return repl(assistant, Session(), as_json=False)

@@ -97,6 +97,8 @@ class Reply:
     phrasing: str = "template"
     slots: dict[str, Any] = field(default_factory=dict)
     transcript: str | None = None
+    # Side-by-side rows for a comparison: [["", name A, name B], ["price", ...], ...].
+    table: list[list[str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -109,6 +111,8 @@ class Reply:
             "phrasing": self.phrasing,
             "slots": self.slots,
         }
+        if self.table:
+            out["compare"] = self.table
         if self.transcript is not None:
             out["transcript"] = self.transcript
         return out

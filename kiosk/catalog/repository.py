@@ -30,6 +30,15 @@ class CatalogStats:
     size_bytes: int
 
 
+@dataclass(frozen=True)
+class StaffCall:
+    id: int
+    at: str
+    kiosk: str
+    looking_for: str
+    status: str
+
+
 class Catalog:
     """The store's data, read-mostly. Writes go through `write()` (one transaction)."""
 
@@ -145,6 +154,22 @@ class Catalog:
             )
         )
         return Customer(row["id"], row["membership"], orders)
+
+    def staff_calls(self, *, open_only: bool = True) -> list[StaffCall]:
+        sql = "SELECT * FROM staff_calls"
+        if open_only:
+            sql += " WHERE status != 'closed'"
+        return [
+            StaffCall(r["id"], r["at"], r["kiosk"], r["looking_for"], r["status"])
+            for r in self.conn.execute(sql + " ORDER BY at, id")
+        ]
+
+    def feedback(self) -> list[tuple[str, str, str | None]]:
+        """(when, text, product id) of every stored comment, oldest first."""
+        return [
+            (r["at"], r["text"], r["product_id"])
+            for r in self.conn.execute("SELECT * FROM feedback ORDER BY id")
+        ]
 
     def stats(self) -> CatalogStats:
         def one(sql: str) -> int:

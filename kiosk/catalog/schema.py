@@ -6,7 +6,7 @@ price or a stock of -1, whoever writes it (importer, staff console, a script).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Document kinds a product or the store can carry. Policy answers and product
 # facts are looked up by kind, so the set is closed.
@@ -119,6 +119,27 @@ CREATE TABLE IF NOT EXISTS imports (
     format      TEXT NOT NULL,
     products    INTEGER NOT NULL CHECK (products >= 0),
     documents   INTEGER NOT NULL CHECK (documents >= 0)
+) STRICT;
+
+-- "Call staff" requests from shoppers, for the staff console's live queue.
+-- `looking_for` is redacted (no phone numbers, emails, card or loyalty numbers).
+CREATE TABLE IF NOT EXISTS staff_calls (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    kiosk       TEXT NOT NULL DEFAULT '',
+    looking_for TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged', 'closed')),
+    updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS staff_calls_status ON staff_calls (status, at);
+
+-- Shoppers' comments (the feedback intent), redacted, tied to no session or person.
+CREATE TABLE IF NOT EXISTS feedback (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    text        TEXT NOT NULL CHECK (length(text) > 0),
+    product_id  TEXT
 ) STRICT;
 
 -- Full-text search with BM25. Porter stemming makes 'tents' find 'tent'.

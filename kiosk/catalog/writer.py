@@ -203,6 +203,29 @@ class CatalogWriter:
         if cur.rowcount == 0:
             raise KeyError(product_id)
 
+    def add_staff_call(self, looking_for: str, kiosk: str = "") -> int:
+        """A shopper pressed "call staff"; the text must already be redacted."""
+        cur = self.conn.execute(
+            "INSERT INTO staff_calls (kiosk, looking_for) VALUES (?, ?)", (kiosk, looking_for)
+        )
+        return int(cur.lastrowid or 0)
+
+    def set_staff_call_status(self, call_id: int, status: str) -> None:
+        cur = self.conn.execute(
+            "UPDATE staff_calls SET status = ?, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+            (status, call_id),
+        )
+        if cur.rowcount == 0:
+            raise KeyError(call_id)
+
+    def add_feedback(self, text: str, product_id: str | None = None) -> int:
+        """A shopper's comment; the text must already be redacted."""
+        cur = self.conn.execute(
+            "INSERT INTO feedback (text, product_id) VALUES (?, ?)", (text, product_id)
+        )
+        return int(cur.lastrowid or 0)
+
     def record_import(self, source: str, fmt: str, products: int, documents: int) -> None:
         self.conn.execute(
             "INSERT INTO imports (source, format, products, documents) VALUES (?,?,?,?)",

@@ -1,0 +1,570 @@
+"""Request understanding by rules over the catalog's own vocabulary.
+
+Measured before this was written: the bundled 135M/270M models classify most
+shopper requests wrongly, so rules are the path that always works; a model may be
+consulted for what the rules can't place (see `Assistant`), never instead of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.assistant.lexicon import Lexicon, NameMatch, singular, words
+from kiosk.assistant.numbers import words_to_digits
+from kiosk.assistant.reply import Intent
+
+_MONEY = r"\$?\s?(\d+(?:[.,]\d{1,2})?)\s*(?:dollars?|bucks|usd|\$)?"
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+CALL_STAFF = _rx(
+    r"\b(talk|speak|chat)\w*\s+(to|with)\s+(a\s+|an\s+|some\s+|the\s+|your\s+)?"
+    r"(real\s+|live\s+|actual\s+)?(person|human|someone|somebody|staff|employee|agent|"
+    r"representative|rep|associate|manager|people|sales\s*(person|man|woman|associate)|"
+    r"customer\s+service|customer\s+support|client\s+service)",
+    r"\b(call|get|fetch|find|send|need|want|contact|reach)\s+(me\s+)?(a\s+|an\s+|some\s+|the\s+)?"
+    r"(real\s+|live\s+)?(staff|person|human|employee|agent|assistant|manager|associate|"
+    r"salesperson|representative|someone\s+(who\s+works|from\s+the\s+store)|help\s+desk)\b",
+    r"\b(human|live|real)\s+(agent|person|being|assistant|help)\b",
+    r"\bcustomer\s+(service|support|care)\b",
+    r"\bclient\s+service\b",
+    r"\b(need|want)\s+(some\s+)?help\s+from\b",
+    r"\bcall\s+staff\b",
+    r"\bsomeone\s+(to\s+)?help\s+me\b",
+    r"\bcan\s+(someone|somebody|a\s+person)\s+(come|help)",
+)
+GREETING = _rx(
+    r"^\s*(hi|hello|hey|hiya|howdy|yo|good\s+(morning|afternoon|evening|day)|greetings)"
+    r"(\s+(there|kiosk|friend))?[\s!.,]*$",
+    r"^\s*(thanks|thank\s+you|thank\s+u|cheers|ok(ay)?|great|cool|bye|goodbye)"
+    r"(\s+(so\s+much|very\s+much|a\s+lot))?[\s!.,]*$",
+)
+START_OVER = _rx(
+    r"\b(start\s+(over|again)|new\s+(search|session|customer)|reset|clear\s+(this|it|all))\b"
+)
+FEEDBACK = _rx(
+    r"\b(feedback|complain\w*|complaint|suggestion|opinion|comment)\b",
+    r"\b(leave|write|submit|file|lodge|make|give)\s+(a\s+|an\s+|my\s+)?(review|rating)\b",
+    r"\bi\s+(really\s+)?(love|like|hate|dislike|enjoy)\s+(this|the|your)\s+"
+    r"(store|shop|kiosk|service|staff)\b",
+    r"\b(great|terrible|awful|bad|excellent|poor|rude|friendly|helpful|unhelpful|slow)\s+"
+    r"(service|experience|store|shop|staff|kiosk)\b",
+    r"\b(not|un)\s*happy\s+with\s+(the|your)\s+(service|store|staff)\b",
+    r"\b(the\s+)?(service|store|staff|kiosk|people)(\s+here)?\s+(is|was|were|are)\s+"
+    r"(really\s+|very\s+|so\s+)?(great|terrible|awful|bad|"
+    r"excellent|poor|rude|friendly|helpful|unhelpful|slow|amazing)\b",
+)
+POLICY_TOPICS: dict[str, re.Pattern[str]] = {
+    "return_policy": _rx(
+        r"\b(return|returns|returning|refund\w*|exchange\w*|money\s+back|reimburse\w*|"
+        r"send\s+(it\s+)?back|bring\s+(it\s+)?back|take\s+(it\s+)?back)\b"
+    ),
+    "warranty": _rx(r"\b(warrant(y|ies)|guarantee[sd]?)\b"),
+    "hours": _rx(
+        r"\b(hours|open(ing)?|clos(e|es|ing)|what\s+time)\b(?!\s+(the|this|it)\b)",
+    ),
+    "payment": _rx(
+        r"\b(pay|paying|payment\w*|credit\s+card|debit|cash|visa|amex|mastercard|apple\s+pay|"
+        r"contactless|check\s?out|gift\s+card)\b"
+    ),
+    "price_match": _rx(
+        r"\b(price\s+match\w*|match\s+(the|a|their)\s+price|discount\w*|coupon\w*|"
+        r"promo(tion)?\w*|on\s+sale|deals?)\b"
+    ),
+    "delivery": _rx(r"\b(deliver\w*|shipping|ship\s+(it|to)|pick\s*up|click\s+and\s+collect)\b"),
+    "membership": _rx(r"\b(membership|loyalty|rewards?\s+(program|card)|member\s+benefits)\b"),
+}
+COMPARE = _rx(
+    r"\bcompar\w*\b",
+    r"\bdifferen(ce|t)\s+between\b",
+    r"\b(vs\.?|versus)\b",
+    r"\bwhich\s+(one\s+)?(is|would\s+be)\s+(better|best|lighter|cheaper|warmer|bigger)\b",
+    r"\bbetter\b.*\bor\b",
+    r"\bhow\s+does\s+.+\s+compare\b",
+)
+LOCATION = _rx(
+    r"\bwhere\b",
+    r"\b(which|what)\s+aisle\b",
+    r"\baisle\b",
+    r"\blocat\w+\b",
+    r"\bhow\s+(do|can)\s+i\s+(find|get\s+to)\b",
+)
+INFO = _rx(
+    r"\bwhat\s+(is|are|'s)\s+(the|its|it's|their)\b",
+    r"\bhow\s+(much|heavy|big|warm|long|tall|many|waterproof|light)\b",
+    r"\b(is|are|does|do|can|will)\s+(it|they|this|that|these|the\s+\w+)\b",
+    r"\btell\s+me\s+(more\s+)?about\b",
+    r"\b(rating|rated|specs?|specifications?|features?|weigh\w*|material|made\s+of|"
+    r"dimensions?|capacity|temperature|warranty|reviews?|machine\s+wash\w*|washable|"
+    r"waterproof|setup|set\s+up|instructions?|fit|colou?rs?)\b",
+    r"\bmore\s+(info|information|details)\b",
+)
+SHOPPING = _rx(
+    r"\b(do\s+you\s+(have|sell|carry|stock|got)|looking\s+for|i\s+(need|want)|show\s+me|"
+    r"got\s+any|any\s+\w+|recommend\w*|suggest\w*|search|find\s+me|buy|shopping\s+for|"
+    r"in\s+stock|available|cheap\w*|under\s+\$?\d)\b"
+)
+OUT_OF_SCOPE = _rx(
+    r"\b(weather|joke|news|president|politic\w*|football|soccer|basketball|score|recipe|"
+    r"poem|song|movie|stock\s+market|bitcoin|crypto|capital\s+of|meaning\s+of\s+life|"
+    r"math|homework|translate|password|account|invoice|order\s+status|track\s+(my\s+)?order|"
+    r"newsletter|sign\s+up|log\s*in|register)\b"
+)
+INJECTION = _rx(
+    r"\bignore\s+(all\s+)?(your|previous|the|my|prior)?\s*(instructions|rules|prompt)\b",
+    r"\b(system\s+prompt|you\s+are\s+now|pretend\s+(to\s+be|you)|act\s+as|jailbreak|"
+    r"developer\s+mode|say\s+that|repeat\s+after\s+me)\b",
+)
+
+PURCHASED = _rx(r"\b(i|we)\s+(just\s+)?(bought|purchased|ordered|got)\b", r"\bmy\s+(new\s+)?\w+")
+
+# Refinements of the last results: "cheaper ones?", "the blue one", "in size 10?".
+CHEAPER = _rx(
+    r"\b(cheaper|less\s+expensive|lower\s+price|more\s+affordable|budget|cheapest|"
+    r"least\s+expensive|lowest\s+price|inexpensive)\b"
+)
+PRICIER = _rx(r"\b(more\s+expensive|pricier|higher\s+end|premium|most\s+expensive|best)\b")
+REFERENCE = _rx(
+    r"\b(it|its|it's|that|this|those|these|them|they|one|ones)\b",
+    r"\bthe\s+(first|second|third|last|other|same)\b",
+)
+ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "fifth": 4,
+    "last": -1,
+}
+FEATURE_WORDS = (
+    "waterproof",
+    "water-resistant",
+    "windproof",
+    "lightweight",
+    "breathable",
+    "insulated",
+    "ultralight",
+    "packable",
+    "reflective",
+    "freestanding",
+    "durable",
+    "warm",
+    "compact",
+    "adjustable",
+    "padded",
+    "ventilated",
+)
+TIERS = {
+    "gold": "Gold",
+    "platinum": "Platinum",
+    "base": "None",
+    "basic": "None",
+    "standard": "None",
+    "none": "None",
+    "no membership": "None",
+    "not a member": "None",
+}
+SIZE_WORDS = {
+    "extra small": "XS",
+    "x-small": "XS",
+    "xs": "XS",
+    "small": "S",
+    "medium": "M",
+    "large": "L",
+    "extra large": "XL",
+    "x-large": "XL",
+    "xl": "XL",
+    "xxl": "XXL",
+    "s": "S",
+    "m": "M",
+    "l": "L",
+}
+
+
+@dataclass
+class Understanding:
+    """What the shopper asked: an intent and the slots the rules found."""
+
+    intent: Intent
+    text: str  # the request after number words became digits
+    query: str = ""  # the content words left for catalog search
+    products: list[NameMatch] = field(default_factory=list)
+    category: str | None = None
+    kind: str | None = None  # the product type word ("boot"), for strict matching
+    brand: str | None = None
+    min_price_cents: int | None = None
+    max_price_cents: int | None = None
+    sort: str | None = None  # 'price_asc' / 'price_desc'
+    size: str | None = None
+    color: str | None = None
+    capacity: int | None = None  # people, for tents
+    features: list[str] = field(default_factory=list)
+    membership: str | None = None
+    policy_topic: str | None = None
+    refinement: str | None = None  # 'cheaper', 'pricier', 'filter' (applies to last results)
+    reference: bool = False  # "it", "that one": the last product(s) shown
+    ordinal: int | None = None
+    start_over: bool = False
+    injection: bool = False
+    in_stock: bool = False
+    purchased: bool = False  # "the tent I bought": the loyalty customer's past orders
+
+    def slots(self) -> dict[str, Any]:
+        """The filled slots, for `kiosk ask --json` and tests."""
+        out: dict[str, Any] = {}
+        for key in (
+            "category",
+            "brand",
+            "min_price_cents",
+            "max_price_cents",
+            "sort",
+            "size",
+            "color",
+            "capacity",
+            "membership",
+            "policy_topic",
+            "refinement",
+            "ordinal",
+        ):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.products:
+            out["products"] = [m.product_id for m in self.products]
+        if self.features:
+            out["features"] = self.features
+        if self.query:
+            out["query"] = self.query
+        if self.reference:
+            out["reference"] = True
+        if self.in_stock:
+            out["in_stock"] = True
+        if self.purchased:
+            out["purchased"] = True
+        return out
+
+
+def _cents(text: str) -> int:
+    return round(float(text.replace(",", ".")) * 100)
+
+
+def _prices(text: str, u: Understanding) -> str:
+    """Fill the price slots; return the text with price phrases removed."""
+    m = (
+        re.search(rf"\bbetween\s+{_MONEY}\s+(?:and|to|-)\s+{_MONEY}", text, re.I)
+        or re.search(r"\$\s?(\d+(?:\.\d{1,2})?)\s*(?:-|to)\s*\$?\s?(\d+(?:\.\d{1,2})?)", text, re.I)
+        or re.search(
+            r"\b(\d+(?:\.\d{1,2})?)\s*(?:-|to)\s*(\d+(?:\.\d{1,2})?)\s*(?:dollars|bucks)",
+            text,
+            re.I,
+        )
+    )
+    if m:
+        lo, hi = sorted((_cents(m.group(1)), _cents(m.group(2))))
+        u.min_price_cents, u.max_price_cents = lo, hi
+        return text.replace(m.group(0), " ")
+    m = re.search(
+        rf"\b(under|below|less\s+than|cheaper\s+than|no\s+more\s+than|not\s+more\s+than|"
+        rf"at\s+most|max(?:imum)?|up\s+to|within|budget\s+(?:of|is)|spend)\s+(?:a\s+)?{_MONEY}",
+        text,
+        re.I,
+    )
+    if m:
+        u.max_price_cents = _cents(m.group(2))
+        text = text.replace(m.group(0), " ")
+    m = re.search(rf"\b(over|above|more\s+than|at\s+least|min(?:imum)?)\s+{_MONEY}", text, re.I)
+    if m and (
+        m.group(0).strip().startswith(("$",))
+        or "$" in m.group(0)
+        or re.search(r"dollar|buck", m.group(0), re.I)
+        or u.max_price_cents is None
+    ):
+        u.min_price_cents = _cents(m.group(2))
+        text = text.replace(m.group(0), " ")
+    m = re.search(r"\b(around|about|roughly|approximately)\s+\$\s?(\d+(?:\.\d{1,2})?)", text)
+    if m and u.max_price_cents is None:
+        value = _cents(m.group(2))
+        u.min_price_cents, u.max_price_cents = int(value * 0.8), int(value * 1.2)
+        text = text.replace(m.group(0), " ")
+    if re.search(r"\b(cheapest|least\s+expensive|lowest\s+price|most\s+affordable)\b", text, re.I):
+        u.sort = "price_asc"
+    elif re.search(r"\b(most\s+expensive|priciest|highest\s+price)\b", text, re.I):
+        u.sort = "price_desc"
+    return text
+
+
+def _size(text: str, u: Understanding, lex: Lexicon) -> str:
+    m = re.search(
+        r"\b(?:size|sz)\s+(\d{1,2}(?:\.5)?|xxl|xl|xs|s|m|l|extra\s+large|extra\s+small|small|"
+        r"medium|large)\b|\bin\s+(?:an?\s+)?(extra\s+large|extra\s+small|small|medium|large|xl|xxl)"
+        r"\b|\b(?:men's|women's|mens|womens)\s+(\d{1,2}(?:\.5)?)\b",
+        text,
+        re.I,
+    )
+    if m:
+        raw = next(g for g in m.groups() if g).lower()
+        raw = re.sub(r"\s+", " ", raw)
+        u.size = SIZE_WORDS.get(raw, raw.upper() if raw.isalpha() else raw)
+        return text.replace(m.group(0), " ")
+    return text
+
+
+def _capacity(text: str, u: Understanding) -> str:
+    m = re.search(
+        r"\b(?:for|sleeps|fits|holds)\s+(\d{1,2})\s*(?:people|persons?|adults|of\s+us)?\b|"
+        r"\b(\d{1,2})[\s-]?(?:person|people|man)\b|\bfamily\s+of\s+(\d{1,2})\b",
+        text,
+        re.I,
+    )
+    if m:
+        n = int(next(g for g in m.groups() if g))
+        if 1 <= n <= 12:
+            u.capacity = n
+            return text.replace(m.group(0), " ")
+    return text
+
+
+def _membership(text: str, u: Understanding) -> None:
+    low = text.lower()
+    for word, tier in sorted(TIERS.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{word}\b", low) and (
+            re.search(r"\b(member|membership|tier|status|card|level)\b", low)
+            or word in ("gold", "platinum")
+        ):
+            u.membership = tier
+            return
+
+
+def understand(text: str, lex: Lexicon) -> Understanding:
+    """Intent and slots for one request, by rules only."""
+    norm = words_to_digits(text.strip())
+    u = Understanding(intent=Intent.OUT_OF_SCOPE, text=norm)
+    low = norm.lower()
+    u.injection = bool(INJECTION.search(low))
+    u.start_over = bool(START_OVER.search(low))
+    rest = _prices(norm, u)
+    rest = _size(rest, u, lex)
+    rest = _capacity(rest, u)
+    _membership(norm, u)
+    u.color = lex.match_color(rest)
+    if u.color == "gold" and u.membership == "Gold":
+        u.color = None
+    u.purchased = bool(PURCHASED.search(low))
+    u.features = [f for f in FEATURE_WORDS if re.search(rf"\b{f}\b", low)]
+    u.products = lex.match_names(rest)
+    u.brand = lex.match_brand(rest)
+    u.category, u.kind = lex.match_category(rest)
+    u.in_stock = bool(re.search(r"\b(in\s+stock|available\s+now|have\s+any\s+left)\b", low))
+    for word, index in ORDINALS.items():
+        if re.search(rf"\bthe\s+{word}\b", low):
+            u.ordinal = index
+            break
+    u.reference = bool(REFERENCE.search(low)) or u.ordinal is not None
+    if CHEAPER.search(low) and u.max_price_cents is None and u.sort is None:
+        u.refinement = "cheaper"
+    elif PRICIER.search(low) and u.sort is None and not u.products:
+        u.refinement = "pricier"
+    u.query = " ".join(w for w in words(rest) if w not in _SLOT_WORDS)
+
+    for topic, pattern in POLICY_TOPICS.items():
+        if pattern.search(low):
+            u.policy_topic = topic
+            break
+    catalog_words = bool(u.products or u.category or u.brand)
+    if u.start_over and len(words(low)) <= 6:
+        u.intent = Intent.GREETING
+    elif CALL_STAFF.search(low):
+        u.intent = Intent.CALL_STAFF
+    elif FEEDBACK.search(low) and u.policy_topic != "return_policy":
+        u.intent = Intent.FEEDBACK
+    elif GREETING.search(low):
+        u.intent = Intent.GREETING
+    elif COMPARE.search(low) and (len(u.products) >= 2 or u.reference or catalog_words):
+        u.intent = Intent.COMPARE
+    elif u.policy_topic in (
+        "return_policy",
+        "hours",
+        "payment",
+        "price_match",
+        "delivery",
+        "membership",
+    ) or (u.policy_topic == "warranty" and not (u.products or u.reference)):
+        u.intent = Intent.STORE_POLICY
+    elif LOCATION.search(low) and (catalog_words or u.reference or u.query):
+        u.intent = Intent.PRODUCT_LOCATION
+    elif (
+        (u.products or u.purchased or (u.reference and not u.refinement))
+        and INFO.search(low)
+        and not (u.category and not u.products and SHOPPING.search(low))
+    ):
+        u.intent = Intent.PRODUCT_INFO
+    elif (
+        u.refinement
+        or u.size
+        or u.color
+        or u.capacity
+        or u.max_price_cents
+        or u.sort
+        or catalog_words
+        or SHOPPING.search(low)
+    ):
+        u.intent = Intent.FIND_PRODUCT
+    elif OUT_OF_SCOPE.search(low) or u.injection:
+        u.intent = Intent.OUT_OF_SCOPE
+    elif u.query:
+        # Unknown words but not obviously off-topic: let search decide (it may find
+        # the product by description words, or say nothing matched).
+        u.intent = Intent.FIND_PRODUCT
+    if (
+        u.intent == Intent.FIND_PRODUCT
+        and (u.reference or u.ordinal is not None)
+        and not (u.refinement or u.size or u.color or u.capacity or u.max_price_cents)
+        and not catalog_words
+        and not u.query
+    ):
+        u.intent = Intent.PRODUCT_INFO
+    return u
+
+
+# Words that filled a slot or carry no product meaning; not sent to search.
+_SLOT_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "with",
+        "by",
+        "from",
+        "is",
+        "are",
+        "am",
+        "be",
+        "do",
+        "does",
+        "did",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "we",
+        "us",
+        "our",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "have",
+        "has",
+        "had",
+        "got",
+        "get",
+        "any",
+        "some",
+        "show",
+        "see",
+        "find",
+        "looking",
+        "look",
+        "want",
+        "need",
+        "would",
+        "like",
+        "could",
+        "can",
+        "please",
+        "where",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "much",
+        "many",
+        "more",
+        "most",
+        "less",
+        "very",
+        "really",
+        "just",
+        "under",
+        "over",
+        "below",
+        "above",
+        "between",
+        "than",
+        "price",
+        "prices",
+        "cost",
+        "costs",
+        "dollars",
+        "dollar",
+        "bucks",
+        "cheap",
+        "cheaper",
+        "cheapest",
+        "expensive",
+        "pricier",
+        "size",
+        "sizes",
+        "color",
+        "colour",
+        "stock",
+        "available",
+        "store",
+        "shop",
+        "sell",
+        "sells",
+        "carry",
+        "one",
+        "ones",
+        "them",
+        "they",
+        "about",
+        "tell",
+        "other",
+        "same",
+        "first",
+        "second",
+        "third",
+        "last",
+        "something",
+        "anything",
+        "recommend",
+        "suggest",
+        "good",
+        "best",
+        "nice",
+        "new",
+    ]
+)
+
+
+def kind_of(name: str, kind: str | None) -> bool:
+    """Whether a product name is of the asked type ("boot" matches "Hiking Boots")."""
+    if not kind:
+        return True
+    return any(singular(w) == kind for w in words(name))

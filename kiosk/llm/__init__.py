@@ -1,0 +1,4 @@
+"""Language models behind one small interface: in-process llama.cpp or a remote server.
+
+`import kiosk.llm` is cheap: llama_cpp is imported only when a local model loads.
+"""
