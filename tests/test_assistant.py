@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.assistant.assistant import Assistant
-from kiosk.assistant.checker import FactSheet, check
+from kiosk.assistant.checker import FactSheet, check, covers
 from kiosk.assistant.lexicon import Lexicon
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session, SessionStore
@@ -372,3 +372,20 @@ def test_reply_json_contract(bot: Assistant) -> None:
     assert {"intent", "text", "products", "sources", "actions", "timings_ms"} <= set(data)
     assert {"id", "name", "price", "stock", "aisle"} <= set(data["products"][0])
     assert {"understand", "act", "total"} <= set(data["timings_ms"])
+
+
+def test_checker_keeps_each_fact_with_its_own_product(bot: Assistant) -> None:
+    """A clause naming one product can't borrow another product's price, stock or aisle."""
+    lex = bot.lexicon()
+    template = bot.turn(Session(), "show me tents")
+    outcome = bot._act(understand("show me tents", lex), Session(), lex)
+    ok = "The Alpine Explorer Tent is $350 and out of stock."
+    assert check(ok, outcome.facts, lex) == []
+    assert check("The Alpine Explorer Tent, $350, in stock, aisle 1.", outcome.facts, lex)
+    assert check("The SkyView 2-Person Tent is only $250.", outcome.facts, lex)
+    assert check("The TrailMaster X4 Tent is sold out.", outcome.facts, lex)
+    assert check("Visit the SkyView 2-Person Tent Shop.", outcome.facts, lex)
+    assert check("Shopper: I found 3 tents.", outcome.facts, lex)
+    # A rewrite must keep the template's products, prices and bad news.
+    dropped = "We have the TrailMaster X4 Tent for $250 and the SkyView 2-Person Tent for $200."
+    assert any("Alpine" in p for p in covers(dropped, template.text, outcome.facts, lex))

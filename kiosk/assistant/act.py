@@ -80,6 +80,11 @@ def _sheet(products: list[Product], texts: list[str]) -> FactSheet:
     sheet = FactSheet()
     for p in products:
         sheet.product_ids.add(p.id)
+        sheet.prices[p.id] = {p.price_cents} | {
+            v.price_cents for v in p.variants if v.price_cents is not None
+        }
+        sheet.stock[p.id] = p.stock
+        sheet.aisles[p.id] = p.aisle
         sheet.add(
             f"{p.name} {p.brand} {p.category} {format_price(p.price_cents)} "
             f"aisle {p.aisle} shelf {p.shelf} stock {p.stock}"

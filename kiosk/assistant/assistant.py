@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kiosk.assistant.act import Actor, Outcome
-from kiosk.assistant.checker import check
+from kiosk.assistant.checker import check, covers
 from kiosk.assistant.lexicon import Lexicon
 from kiosk.assistant.reply import Action, Intent, Reply
 from kiosk.assistant.session import Session
@@ -192,8 +192,9 @@ class Assistant:
                     reply.phrasing = "llm_rejected"
                     log.info("lead rejected (%s): %r", "; ".join(problems), first)
             else:
-                full = self._full(request, reply)
-                problems = check(full, outcome.facts, lex) if full.strip() else ["empty"]
+                full = self._full(request, reply).strip()
+                problems = check(full, outcome.facts, lex) if full else ["empty"]
+                problems += covers(full, reply.text, outcome.facts, lex)
                 if not problems:
                     reply.text = full.strip()
                     reply.phrasing = "llm"
@@ -262,7 +263,7 @@ class Assistant:
                     ),
                     Message("user", text[:300]),
                 ],
-                max_tokens=8,
+                max_tokens=24,
                 temperature=0.0,
                 grammar=grammar,
                 timeout_s=self.cfg.llm.timeout_s,

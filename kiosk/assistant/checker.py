@@ -32,7 +32,11 @@ _PRICE = re.compile(
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _AISLE = re.compile(r"\baisle\s+(\w+)", re.IGNORECASE)
-_CAPITALIZED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+[A-Z]\w*|\b[A-Z]{2,}\w*")
+_CAPITALIZED = re.compile(r"\b[A-Z][a-z]+[A-Z]\w*|\b[A-Z]{2,}\w*")
+# A capitalized word that doesn't start a sentence: a name, which must be in the facts.
+_MID_CAPITAL = re.compile(r"(?<![.!?:;]\s)(?<!^)(?<!\n)\b([A-Z][a-z]+)\b")
+_CLAUSE = re.compile(r"(?<=[.!?;])\s+|\n+")
+_ROLE_LABEL = re.compile(r"\b(shopper|kiosk|assistant|user|system)\s*:", re.I)
 
 
 @dataclass
@@ -41,6 +45,11 @@ class FactSheet:
 
     texts: list[str] = field(default_factory=list)
     product_ids: set[str] = field(default_factory=set)
+    # Per product: its prices (product and variants), stock and aisle, so a clause
+    # that names one product can't borrow another's price or stock.
+    prices: dict[str, set[int]] = field(default_factory=dict)
+    stock: dict[str, int] = field(default_factory=dict)
+    aisles: dict[str, str] = field(default_factory=dict)
     in_stock_any: bool = False
     out_of_stock_any: bool = False
     nothing_found: bool = False
@@ -82,9 +91,12 @@ def check(text: str, facts: FactSheet, lexicon: Lexicon) -> list[str]:
     for brand_low, brand in lexicon.brands.items():
         if re.search(rf"\b{re.escape(brand_low)}\b", text.lower()) and brand_low not in low_corpus:
             problems.append(f"brand {brand} is not in this turn's facts")
-    for word in _CAPITALIZED.findall(text):
-        if word.lower() not in low_corpus:
+    for word in _CAPITALIZED.findall(text) + _MID_CAPITAL.findall(text):
+        if word.lower() not in low_corpus and word not in ("I", "OK"):
             problems.append(f"name {word!r} is not in the facts")
+    if _ROLE_LABEL.search(text):
+        problems.append("contains a prompt role label")
+    problems += _clause_problems(text, facts, lexicon)
     for m in PROMISES.finditer(text):
         if m.group(0).lower() not in low_corpus:
             problems.append(f"{m.group(0)!r} is a promise the store didn't make")
@@ -98,4 +110,50 @@ def check(text: str, facts: FactSheet, lexicon: Lexicon) -> list[str]:
         problems.append("says something is available; the facts don't")
     if len(words(text)) > 120:
         problems.append("too long")
+    return problems
+
+
+def _clause_problems(text: str, facts: FactSheet, lexicon: Lexicon) -> list[str]:
+    """In a clause naming exactly one product, price, stock and aisle must be that product's."""
+    problems: list[str] = []
+    for clause in _CLAUSE.split(text):
+        named = {m.product_id for m in lexicon.match_names(clause)} & facts.product_ids
+        if len(named) != 1:
+            continue
+        pid = next(iter(named))
+        for a, b in _PRICE.findall(clause):
+            if facts.prices.get(pid) and _cents(a or b) not in facts.prices[pid]:
+                problems.append(f"price {a or b} is not this product's price")
+        stock = facts.stock.get(pid)
+        if stock is not None:
+            if stock == 0 and POSITIVE_STOCK.search(clause) and not NEGATIVE_STOCK.search(clause):
+                problems.append("says an out-of-stock product is in stock")
+            if (
+                stock > 0
+                and NEGATIVE_STOCK.search(clause)
+                and not re.search(r"\bsize\b|\bin\s+\w+\s+out\s+of\s+stock", clause)
+            ):
+                problems.append("says an in-stock product is unavailable")
+        aisle = facts.aisles.get(pid)
+        for said in _AISLE.findall(clause):
+            if aisle is not None and said.lower() != aisle.lower():
+                problems.append(f"aisle {said} is not this product's aisle")
+    return problems
+
+
+def covers(text: str, template: str, facts: FactSheet, lexicon: Lexicon) -> list[str]:
+    """A full rewrite must keep what the template said: its products, prices and bad news."""
+    problems: list[str] = []
+    said = {m.product_id for m in lexicon.match_names(text)}
+    for m in lexicon.match_names(template):
+        if m.product_id in facts.product_ids and m.product_id not in said:
+            problems.append(f"drops {m.name}")
+    kept = {_cents(a or b) for a, b in _PRICE.findall(text)}
+    for a, b in _PRICE.findall(template):
+        if _cents(a or b) not in kept:
+            problems.append(f"drops the price {a or b}")
+    if len(NEGATIVE_STOCK.findall(text)) < len(NEGATIVE_STOCK.findall(template)):
+        problems.append("drops an out-of-stock or not-found statement")
+    if len(words(text)) > 2 * len(words(template)) + 20:
+        problems.append("much longer than the facts")
     return problems
