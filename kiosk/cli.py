@@ -139,6 +139,19 @@ def cmd_config(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pin(cfg: Config, args: argparse.Namespace) -> int:
+    import getpass
+
+    from kiosk.staffauth import hash_pin
+
+    pin = getpass.getpass("new staff PIN: ") if sys.stdin.isatty() else sys.stdin.readline()
+    pin = pin.strip()
+    if len(pin) < 4 or not pin.isdigit():
+        raise KioskError("a staff PIN is at least 4 digits", code="pin_invalid")
+    print(f'[ui]\nstaff_pin_hash = "{hash_pin(pin)}"')
+    return 0
+
+
 def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
     if args.what == "search":
         from kiosk.bench.search_bench import run
@@ -215,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("config", help="print every config key, its value and what it means")
     s.set_defaults(func=cmd_config)
+
+    s = sub.add_parser("pin", help="hash a staff PIN for the config (reads it from stdin)")
+    s.set_defaults(func=cmd_pin)
 
     s = sub.add_parser("bench", help="benchmarks that print figures")
     s.add_argument("what", choices=["search", "assistant", "llm"])

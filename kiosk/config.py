@@ -158,6 +158,29 @@ class AssistantConfig:
 
 
 @dataclass(frozen=True)
+class UIConfig:
+    """The shopper screen and the staff console."""
+
+    staff_pin_hash: str = field(
+        default="",
+        metadata=_doc(
+            "Salted hash of the staff PIN (make one with `kiosk pin`). Empty: staff "
+            "access from the shopper screen is off."
+        ),
+    )
+    pin_attempts: int = field(
+        default=3, metadata=_doc("Wrong PIN entries allowed before the PIN screen locks.")
+    )
+    pin_lockout_s: float = field(
+        default=60.0, metadata=_doc("How long the PIN screen stays locked after that.")
+    )
+    refresh_s: float = field(
+        default=2.0,
+        metadata=_doc("How often the screens look for catalog changes and new staff calls."),
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration. `home` is the data directory (catalog, logs)."""
 
@@ -173,6 +196,7 @@ class Config:
     llm: LLMConfig = field(default_factory=LLMConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     assistant: AssistantConfig = field(default_factory=AssistantConfig)
+    ui: UIConfig = field(default_factory=UIConfig)
 
     # Derived locations. They compute paths only; nothing is created here.
     @property
@@ -206,6 +230,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "llm": LLMConfig,
     "search": SearchConfig,
     "assistant": AssistantConfig,
+    "ui": UIConfig,
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "llm.backend": ("local", "remote", "none"),
