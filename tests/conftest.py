@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import provision
 from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.repository import Catalog
+from kiosk.config import Config, load
+from kiosk.llm.local import LocalLlama
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -31,3 +34,17 @@ def demo_catalog(demo_db: Path, tmp_path: Path) -> Iterator[Catalog]:
     shutil.copy(demo_db, path)
     with Catalog.open(path) as catalog:
         yield catalog
+
+
+@pytest.fixture(scope="session")
+def llm_cfg() -> Config:
+    """Defaults with 2 decode threads, as on the 2-core kiosk."""
+    return load(env={"KIOSK_LLM_N_THREADS": "2"})
+
+
+@pytest.fixture(scope="session")
+def bundled_llm(llm_cfg: Config) -> Iterator[LocalLlama]:
+    """The real bundled GGUF, loaded once for the whole run."""
+    m = LocalLlama(provision.resolve(llm_cfg, "llm"), llm_cfg)
+    yield m
+    m.close()

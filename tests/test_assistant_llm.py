@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import provision
 from kiosk.assistant.assistant import Assistant
 from kiosk.assistant.reply import Intent
 from kiosk.assistant.session import Session
 from kiosk.catalog.repository import Catalog
-from kiosk.config import Config, load
+from kiosk.config import Config
 from kiosk.llm.base import Message
 from kiosk.llm.local import LocalLlama
 
@@ -35,28 +34,18 @@ REQUESTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def cfg() -> Config:
-    return load(env={"KIOSK_LLM_N_THREADS": "2"})
-
-
-@pytest.fixture(scope="module")
-def model(cfg: Config) -> Iterator[LocalLlama]:
-    m = LocalLlama(provision.resolve(cfg, "llm"), cfg)
-    yield m
-    m.close()
-
-
-def _config(cfg: Config, **assistant: object) -> Config:
-    return dataclasses.replace(cfg, assistant=dataclasses.replace(cfg.assistant, **assistant))  # type: ignore[arg-type]
+def _config(llm_cfg: Config, **assistant: object) -> Config:
+    return dataclasses.replace(
+        llm_cfg, assistant=dataclasses.replace(llm_cfg.assistant, **assistant)
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("mode", ["lead", "full"])
 def test_model_phrasing_never_changes_a_fact(
-    demo_catalog: Catalog, cfg: Config, model: LocalLlama, mode: str
+    demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama, mode: str
 ) -> None:
-    phrased = Assistant(demo_catalog, _config(cfg, phrasing=mode), model)
-    plain = Assistant(demo_catalog, _config(cfg, phrasing="off"), None)
+    phrased = Assistant(demo_catalog, _config(llm_cfg, phrasing=mode), bundled_llm)
+    plain = Assistant(demo_catalog, _config(llm_cfg, phrasing="off"), None)
     phrased.warm()
     s1, s2 = Session(), Session()
     modes = []
@@ -102,37 +91,39 @@ class ForcedOutput:
 
 @pytest.mark.parametrize("mode", ["lead", "full"])
 def test_a_planted_wrong_price_is_rejected(
-    demo_catalog: Catalog, cfg: Config, model: LocalLlama, mode: str
+    demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama, mode: str
 ) -> None:
-    liar = ForcedOutput(model, "Great news, the TrailMaster X4 Tent is only $199 today!")
-    bot = Assistant(demo_catalog, _config(cfg, phrasing=mode), liar)  # type: ignore[arg-type]
+    liar = ForcedOutput(bundled_llm, "Great news, the TrailMaster X4 Tent is only $199 today!")
+    bot = Assistant(demo_catalog, _config(llm_cfg, phrasing=mode), liar)  # type: ignore[arg-type]
     reply = bot.turn(Session(), "how much is the TrailMaster X4 Tent?")
     assert reply.phrasing == "llm_rejected"
     assert "$199" not in reply.text and "$250" in reply.text
 
 
-def test_a_true_opener_is_accepted(demo_catalog: Catalog, cfg: Config, model: LocalLlama) -> None:
-    honest = ForcedOutput(model, "Good news, we have a few for you.")
-    bot = Assistant(demo_catalog, _config(cfg, phrasing="lead"), honest)  # type: ignore[arg-type]
+def test_a_true_opener_is_accepted(
+    demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama
+) -> None:
+    honest = ForcedOutput(bundled_llm, "Good news, we have a few for you.")
+    bot = Assistant(demo_catalog, _config(llm_cfg, phrasing="lead"), honest)  # type: ignore[arg-type]
     reply = bot.turn(Session(), "show me tents")
     assert reply.phrasing == "llm"
     assert reply.text.startswith("Good news, we have a few for you. I found 3")
 
 
 def test_a_slow_model_falls_back_to_the_template(
-    demo_catalog: Catalog, cfg: Config, model: LocalLlama
+    demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama
 ) -> None:
-    slow = dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, timeout_s=0.001))
-    bot = Assistant(demo_catalog, _config(slow, phrasing="full"), model)
+    slow = dataclasses.replace(llm_cfg, llm=dataclasses.replace(llm_cfg.llm, timeout_s=0.001))
+    bot = Assistant(demo_catalog, _config(slow, phrasing="full"), bundled_llm)
     reply = bot.turn(Session(), "tents under 300 dollars")
     assert reply.phrasing == "template" and bot.llm_failures == 1
     assert "$250" in reply.text
 
 
 def test_model_intent_for_what_rules_cannot_place(
-    demo_catalog: Catalog, cfg: Config, model: LocalLlama
+    demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama
 ) -> None:
-    bot = Assistant(demo_catalog, _config(cfg, llm_understanding=True), model)
+    bot = Assistant(demo_catalog, _config(llm_cfg, llm_understanding=True), bundled_llm)
     intent = bot._llm_intent("I'd like somebody who works here please")
     assert intent in set(Intent)
 
@@ -145,8 +136,13 @@ def test_broken_model_file_still_answers(tmp_path: Path, demo_db: Path) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\0" * 4096)
     env = {"PATH": "/usr/bin:/bin", "KIOSK_HOME": str(tmp_path), "KIOSK_MODELS_LLM": str(broken)}
-    r = subprocess.run([sys.executable, "-m", "kiosk", "ask", "--json", "tents under 300"],
-                       capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "kiosk", "ask", "--json", "tents under 300"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert "broken.gguf" in r.stderr and "templates" in r.stderr
     assert "Traceback" not in r.stderr

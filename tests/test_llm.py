@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import provision
-from kiosk.config import Config, LLMConfig, load
+from kiosk.config import Config, LLMConfig
 from kiosk.llm.base import LLMError, Message, load_chat_model
 from kiosk.llm.local import LocalLlama
 from kiosk.llm.remote import RemoteChat, base_url
@@ -29,30 +29,18 @@ LONG_SYSTEM = (
 )
 
 
-@pytest.fixture(scope="module")
-def cfg() -> Config:
-    return load(env={"KIOSK_LLM_N_THREADS": "2"})
+def with_llm(llm_cfg: Config, **changes: object) -> Config:
+    return dataclasses.replace(llm_cfg, llm=dataclasses.replace(llm_cfg.llm, **changes))  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
-def model(cfg: Config) -> Iterator[LocalLlama]:
-    m = LocalLlama(provision.resolve(cfg, "llm"), cfg)
-    yield m
-    m.close()
-
-
-def with_llm(cfg: Config, **changes: object) -> Config:
-    return dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, **changes))  # type: ignore[arg-type]
-
-
-def test_streams_several_chunks(model: LocalLlama) -> None:
-    chunks = list(model.stream([Message("user", "Name three camping items.")], max_tokens=24))
+def test_streams_several_chunks(bundled_llm: LocalLlama) -> None:
+    chunks = list(bundled_llm.stream([Message("user", "Name three camping items.")], max_tokens=24))
     assert len(chunks) > 3
     assert "".join(chunks).strip()
 
 
-def test_grammar_constrains_output(model: LocalLlama) -> None:
-    out = model.complete(
+def test_grammar_constrains_output(bundled_llm: LocalLlama) -> None:
+    out = bundled_llm.complete(
         [Message("user", "Is a tent used for camping? Answer yes or no.")],
         max_tokens=4,
         grammar='root ::= "\\"yes\\"" | "\\"no\\""',
@@ -60,22 +48,24 @@ def test_grammar_constrains_output(model: LocalLlama) -> None:
     assert out in ('"yes"', '"no"')
 
 
-def test_warm_system_prompt_is_faster_to_first_token(cfg: Config, model: LocalLlama) -> None:
+def test_warm_system_prompt_is_faster_to_first_token(
+    llm_cfg: Config, bundled_llm: LocalLlama
+) -> None:
     """Measured as a ratio in one run: a cold prompt against the same prompt warm."""
     system = Message("system", LONG_SYSTEM)
-    model.reset()
+    bundled_llm.reset()
     t = time.perf_counter()
-    next(iter(model.stream([system, Message("user", "Where are the tents?")], max_tokens=2)))
+    next(iter(bundled_llm.stream([system, Message("user", "Where are the tents?")], max_tokens=2)))
     cold = time.perf_counter() - t
     t = time.perf_counter()
-    next(iter(model.stream([system, Message("user", "Where are the stoves?")], max_tokens=2)))
+    next(iter(bundled_llm.stream([system, Message("user", "Where are the stoves?")], max_tokens=2)))
     warm = time.perf_counter() - t
     print(f"first token: cold {cold * 1000:.0f} ms, warm {warm * 1000:.0f} ms")
     assert warm < cold / 2
 
 
-def test_context_overflow_is_a_clear_error(cfg: Config) -> None:
-    small = LocalLlama(provision.resolve(cfg, "llm"), with_llm(cfg, n_ctx=256))
+def test_context_overflow_is_a_clear_error(llm_cfg: Config) -> None:
+    small = LocalLlama(provision.resolve(llm_cfg, "llm"), with_llm(llm_cfg, n_ctx=256))
     try:
         with pytest.raises(LLMError) as err:
             small.complete([Message("system", LONG_SYSTEM)], max_tokens=16)
@@ -85,26 +75,26 @@ def test_context_overflow_is_a_clear_error(cfg: Config) -> None:
         small.close()
 
 
-def test_timeout(model: LocalLlama) -> None:
+def test_timeout(bundled_llm: LocalLlama) -> None:
     with pytest.raises(LLMError) as err:
-        model.complete(
+        bundled_llm.complete(
             [Message("user", "Write a long story about tents.")], max_tokens=400, timeout_s=0.05
         )
     assert err.value.code == "llm_timeout"
 
 
-def test_truncated_model_file_names_the_file(cfg: Config, tmp_path: Path) -> None:
+def test_truncated_model_file_names_the_file(llm_cfg: Config, tmp_path: Path) -> None:
     bad = tmp_path / "broken.gguf"
-    with provision.resolve(cfg, "llm").open("rb") as src:
+    with provision.resolve(llm_cfg, "llm").open("rb") as src:
         bad.write_bytes(src.read(1_000_000))
     with pytest.raises(LLMError) as err:
-        LocalLlama(bad, cfg)
+        LocalLlama(bad, llm_cfg)
     assert err.value.code == "llm_unavailable"
     assert "broken.gguf" in err.value.message
 
 
-def test_backend_none_loads_nothing(cfg: Config) -> None:
-    assert load_chat_model(with_llm(cfg, backend="none")) is None
+def test_backend_none_loads_nothing(llm_cfg: Config) -> None:
+    assert load_chat_model(with_llm(llm_cfg, backend="none")) is None
 
 
 def test_base_url_normalized() -> None:
@@ -118,9 +108,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_server_down_is_llm_unavailable(cfg: Config) -> None:
+def test_server_down_is_llm_unavailable(llm_cfg: Config) -> None:
     url = f"http://127.0.0.1:{_free_port()}"
-    chat = RemoteChat(with_llm(cfg, backend="remote", url=url))
+    chat = RemoteChat(with_llm(llm_cfg, backend="remote", url=url))
     t = time.perf_counter()
     with pytest.raises(LLMError) as err:
         chat.complete([Message("user", "hi")])
@@ -130,16 +120,30 @@ def test_server_down_is_llm_unavailable(cfg: Config) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(cfg: Config) -> Iterator[str]:
-    """A real OpenAI-compatible server: llama-cpp-python's own, on the bundled model."""
+def server(llm_cfg: Config) -> Iterator[str]:
+    """A real OpenAI-compatible server: llama-cpp-python's own, on the bundled bundled_llm."""
     pytest.importorskip("llama_cpp.server.app", reason="needs the [server] extra")
     port = _free_port()
     log = open(os.devnull, "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(provision.resolve(cfg, "llm")),
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads", "2"],
-        stdout=log, stderr=log,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(provision.resolve(llm_cfg, "llm")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "1024",
+            "--n_threads",
+            "2",
+        ],
+        stdout=log,
+        stderr=log,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -158,8 +162,8 @@ def server(cfg: Config) -> Iterator[str]:
         log.close()
 
 
-def test_remote_streams_from_a_real_server(cfg: Config, server: str) -> None:
-    chat = load_chat_model(with_llm(cfg, backend="remote", url=server))
+def test_remote_streams_from_a_real_server(llm_cfg: Config, server: str) -> None:
+    chat = load_chat_model(with_llm(llm_cfg, backend="remote", url=server))
     assert isinstance(chat, RemoteChat)
     chunks = list(chat.stream([Message("user", "Name a camping item.")], max_tokens=16))
     assert len(chunks) > 1 and "".join(chunks).strip()
@@ -171,14 +175,15 @@ def test_remote_streams_from_a_real_server(cfg: Config, server: str) -> None:
     assert out.strip()
 
 
-def test_remote_keeps_the_assistant_true(cfg: Config, server: str, demo_db: Path,
-                                         tmp_path: Path) -> None:  # fmt: skip
+def test_remote_keeps_the_assistant_true(
+    llm_cfg: Config, server: str, demo_db: Path, tmp_path: Path
+) -> None:
     from kiosk.assistant.assistant import Assistant
     from kiosk.assistant.session import Session
     from kiosk.catalog.repository import Catalog
 
     shutil.copy(demo_db, tmp_path / "c.sqlite3")
-    remote_cfg = with_llm(cfg, backend="remote", url=server)
+    remote_cfg = with_llm(llm_cfg, backend="remote", url=server)
     with Catalog.open(tmp_path / "c.sqlite3") as catalog:
         bot = Assistant(catalog, remote_cfg, load_chat_model(remote_cfg))
         reply = bot.turn(Session(), "tents under 300 dollars")

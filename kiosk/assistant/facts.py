@@ -14,6 +14,7 @@ from kiosk.assistant.lexicon import singular, words
 from kiosk.assistant.reply import Source
 from kiosk.catalog.records import Document, Product
 from kiosk.catalog.repository import Catalog
+from kiosk.words import GRAMMAR_WORDS
 
 # Question words that point at a spec even when the spec's name doesn't contain them.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -51,80 +52,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "fuel": ("fuel",),
     "battery": ("battery",),
 }
-STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "for",
-        "to",
-        "in",
-        "on",
-        "at",
-        "with",
-        "by",
-        "from",
-        "is",
-        "are",
-        "am",
-        "be",
-        "do",
-        "does",
-        "did",
-        "you",
-        "your",
-        "i",
-        "me",
-        "my",
-        "we",
-        "us",
-        "our",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "what",
-        "which",
-        "who",
-        "how",
-        "much",
-        "many",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "about",
-        "tell",
-        "have",
-        "has",
-        "had",
-        "any",
-        "please",
-        "there",
-        "their",
-        "they",
-        "them",
-        "much",
-        "more",
-        "than",
-        "so",
-        "if",
-        "not",
-        "no",
-        "yes",
-        "rating",
-        "bought",
-        "get",
-        "got",
-        "use",
-        "used",
-        "using",
-    ]
+STOP = GRAMMAR_WORDS | frozenset(
+    "bought how if no not rating should so their them they use used using will yes".split()
 )
 _FAQ = re.compile(r"^\s*\d+\)\s*(?P<q>.+?)\n(?P<a>(?:(?!\s*\d+\)).*\n?)+)", re.M)
 

@@ -64,6 +64,42 @@ class ChatModel(Protocol):
     def close(self) -> None: ...
 
 
+class StreamingChat:
+    """Shared by the backends: `complete` is `stream` joined."""
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 64,
+        temperature: float = 0.3,
+        stop: Sequence[str] = (),
+        grammar: str | None = None,
+        timeout_s: float | None = None,
+    ) -> Iterator[str]:
+        raise NotImplementedError
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 64,
+        temperature: float = 0.3,
+        stop: Sequence[str] = (),
+        grammar: str | None = None,
+        timeout_s: float | None = None,
+    ) -> str:
+        chunks = self.stream(
+            messages,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            stop=stop,
+            grammar=grammar,
+            timeout_s=timeout_s,
+        )
+        return "".join(chunks)
+
+
 def load_chat_model(
     cfg: Config, *, progress: Callable[[str], None] | None = None
 ) -> ChatModel | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.llm.base import LLMError, Message
+from kiosk.llm.base import LLMError, Message, StreamingChat
 
 _QUIET: Any = None  # keeps the no-op log callback alive for llama.cpp
 
@@ -37,7 +37,7 @@ def threads(cfg: Config) -> int:
     return cfg.llm.n_threads or os.cpu_count() or 1
 
 
-class LocalLlama:
+class LocalLlama(StreamingChat):
     """A GGUF model in this process."""
 
     def __init__(
@@ -133,27 +133,6 @@ class LocalLlama:
                         f"the model took longer than {timeout_s:g} s (llm.timeout_s)",
                         code="llm_timeout",
                     )
-
-    def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int = 64,
-        temperature: float = 0.3,
-        stop: Sequence[str] = (),
-        grammar: str | None = None,
-        timeout_s: float | None = None,
-    ) -> str:
-        return "".join(
-            self.stream(
-                messages,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                stop=stop,
-                grammar=grammar,
-                timeout_s=timeout_s,
-            )
-        )
 
     def warm(self, messages: Sequence[Message]) -> None:
         """Evaluate a prompt once so its prefix is in the KV cache for the next turn."""

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.llm.base import LLMError, Message
+from kiosk.llm.base import LLMError, Message, StreamingChat
 
 
 def base_url(url: str) -> str:
@@ -25,7 +25,7 @@ def base_url(url: str) -> str:
     return url if url.endswith("/v1") else url + "/v1"
 
 
-class RemoteChat:
+class RemoteChat(StreamingChat):
     """Chat completions over HTTP from an OpenAI-compatible server."""
 
     def __init__(self, cfg: Config) -> None:
@@ -120,27 +120,6 @@ class RemoteChat:
             ) from None
         finally:
             response.close()
-
-    def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int = 64,
-        temperature: float = 0.3,
-        stop: Sequence[str] = (),
-        grammar: str | None = None,
-        timeout_s: float | None = None,
-    ) -> str:
-        return "".join(
-            self.stream(
-                messages,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                stop=stop,
-                grammar=grammar,
-                timeout_s=timeout_s,
-            )
-        )
 
     def warm(self, messages: Sequence[Message]) -> None:
         """The server keeps its own prompt cache; one tiny request fills it."""
