@@ -174,6 +174,23 @@ def cmd_ask(cfg: Config, args: argparse.Namespace) -> int:
     return ask(cfg, args)
 
 
+def run_kiosk(cfg: Config) -> int:
+    """The shopper screen on a terminal; the text session when there is none (a pipe)."""
+    from kiosk.catalog.repository import Catalog
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        from kiosk.assistant.cli import open_assistant, repl
+        from kiosk.assistant.session import Session
+
+        with open_assistant(cfg) as assistant:
+            return repl(assistant, Session(), as_json=False)
+    from kiosk.ui.shopper import ShopperApp
+
+    with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        ShopperApp(cfg, catalog, load_llm=cfg.llm.backend != "none").run()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kiosk",
@@ -248,8 +265,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cfg = load(args.config)
         if args.command is None:
-            from kiosk.assistant.cli import run_kiosk
-
             return run_kiosk(cfg)
         result: int = args.func(cfg, args)
         return result

@@ -174,6 +174,13 @@ class UIConfig:
     pin_lockout_s: float = field(
         default=60.0, metadata=_doc("How long the PIN screen stays locked after that.")
     )
+    locked: bool = field(
+        default=True,
+        metadata=_doc(
+            "Shopper screen locked down: no key quits or suspends it. scripts/kiosk "
+            "turns this off on a developer's terminal so Ctrl+Q quits the demo."
+        ),
+    )
     refresh_s: float = field(
         default=2.0,
         metadata=_doc("How often the screens look for catalog changes and new staff calls."),

@@ -32,7 +32,8 @@ def test_core_never_imports_the_ui() -> None:
     """Catalog, assistant, speech and LLM code are usable without Textual."""
     offenders = []
     for path in (ROOT / "kiosk").rglob("*.py"):
-        if "ui" in path.relative_to(ROOT / "kiosk").parts:
+        rel = path.relative_to(ROOT / "kiosk")
+        if "ui" in rel.parts or rel.as_posix() == "cli.py":  # the two clients
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []

@@ -113,9 +113,3 @@ def repl(assistant: Assistant, session: Session, *, as_json: bool) -> int:
         _emit(reply, as_json)
         if interactive and not as_json:
             print(f"  ({(time.perf_counter() - started) * 1000:.0f} ms)")
-
-
-def run_kiosk(cfg: Config) -> int:
-    """The shopper kiosk; until the screen exists, the interactive text session."""
-    with open_assistant(cfg) as assistant:
-        return repl(assistant, Session(), as_json=False)

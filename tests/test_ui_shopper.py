@@ -1,0 +1,132 @@
+"""The shopper screen driven like a person: type, read cards, call staff, walk away."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from kiosk.assistant.reply import Reply
+from kiosk.catalog.repository import Catalog
+from kiosk.config import Config, load
+from kiosk.ui.shopper import CALM_ERROR, ProductCard, ShopperApp
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> Config:
+    cfg = load(env={"KIOSK_HOME": str(tmp_path)})
+    return dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, refresh_s=0.1))
+
+
+async def type_request(app: ShopperApp, pilot: object, text: str) -> None:
+    app.query_one("#ask", Input).value = text
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def cards(app: ShopperApp) -> list[str]:
+    return [c.card.name for c in app.query(ProductCard)]
+
+
+def said(app: ShopperApp) -> str:
+    return "\n".join(str(s.render()) for s in app.query(".kiosk").results(Static))
+
+
+async def test_type_a_request_and_see_the_right_cards(demo_catalog: Catalog, cfg: Config) -> None:
+    app = ShopperApp(cfg, demo_catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_request(app, pilot, "tents under 300 dollars")
+        assert set(cards(app)) == {"TrailMaster X4 Tent", "SkyView 2-Person Tent"}
+        assert "$250" in said(app)
+        await type_request(app, pilot, "cheaper ones?")
+        assert cards(app) == ["SkyView 2-Person Tent"]
+        await type_request(app, pilot, "where is it?")
+        assert "aisle 1, shelf C" in said(app)
+
+
+async def test_call_staff_reaches_the_staff_queue(demo_catalog: Catalog, cfg: Config) -> None:
+    app = ShopperApp(cfg, demo_catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_request(app, pilot, "sleeping bags")
+        await pilot.click("#call")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert demo_catalog.path is not None
+    with Catalog.open(demo_catalog.path) as staff:  # the staff console's own connection
+        queue = staff.staff_calls()
+    assert len(queue) == 1 and "Sleeping Bag" in queue[0].looking_for
+
+
+async def test_staff_price_edit_shows_on_the_cards(demo_catalog: Catalog, cfg: Config) -> None:
+    app = ShopperApp(cfg, demo_catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_request(app, pilot, "TrailMaster X4 Tent")
+        assert demo_catalog.path is not None
+        with Catalog.open(demo_catalog.path) as staff, staff.write() as w:
+            w.set_price("1", 22999)
+        await pilot.pause(0.3)
+        card = next(c for c in app.query(ProductCard) if c.card.id == "1")
+        assert card.card.price_cents == 22999
+        assert "$229.99" in str(card.render())
+
+
+async def test_lockdown_keys_do_nothing(demo_catalog: Catalog, cfg: Config) -> None:
+    app = ShopperApp(cfg, demo_catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p"):
+            await pilot.press(key)
+        await pilot.pause()
+        assert app.is_running
+        assert len(app.screen_stack) == 1, "no command palette or other screen opened"
+
+
+async def test_idle_wipes_the_conversation(demo_catalog: Catalog, cfg: Config) -> None:
+    short = dataclasses.replace(
+        cfg, assistant=dataclasses.replace(cfg.assistant, idle_timeout_s=0.5)
+    )
+    app = ShopperApp(short, demo_catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_request(app, pilot, "show me tents")
+        assert cards(app) and app.session.shown
+        await pilot.pause(1.8)
+        assert cards(app) == [] and app.session.shown == []
+        assert not list(app.query(".shopper"))
+        assert "welcome" in said(app).lower()
+
+
+async def test_start_over_button(demo_catalog: Catalog, cfg: Config) -> None:
+    app = ShopperApp(cfg, demo_catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_request(app, pilot, "show me tents")
+        await pilot.click("#reset")
+        await pilot.pause()
+        assert cards(app) == [] and app.session.turns == 0
+
+
+async def test_worker_error_is_shown_calmly(demo_catalog: Catalog, cfg: Config) -> None:
+    app = ShopperApp(cfg, demo_catalog)
+
+    def broken_turn(*_args: object, **_kw: object) -> Reply:
+        # A fake fault: the real assistant doesn't raise for anything a shopper types,
+        # so an internal failure is simulated to check the screen recovers.
+        raise RuntimeError("disk on fire")
+
+    app.assistant.turn = broken_turn  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_request(app, pilot, "tents")
+        assert CALM_ERROR in said(app)
+        assert "disk on fire" not in said(app)
+        assert str(app.query_one("#state", Static).render()) == "Ready"
+        assert app.is_running
+
+
+async def test_unlocked_screen_quits_on_ctrl_q(demo_catalog: Catalog, cfg: Config) -> None:
+    dev = dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, locked=False))
+    app = ShopperApp(dev, demo_catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
