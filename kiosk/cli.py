@@ -191,6 +191,15 @@ def run_kiosk(cfg: Config) -> int:
     return 0
 
 
+def cmd_staff(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.catalog.repository import Catalog
+    from kiosk.ui.staff import StaffApp
+
+    with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        StaffApp(cfg, catalog).run()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="kiosk",
@@ -245,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("config", help="print every config key, its value and what it means")
     s.set_defaults(func=cmd_config)
+
+    s = sub.add_parser("staff", help="the staff console (calls, catalog, technician)")
+    s.set_defaults(func=cmd_staff)
 
     s = sub.add_parser("pin", help="hash a staff PIN for the config (reads it from stdin)")
     s.set_defaults(func=cmd_pin)

@@ -130,3 +130,80 @@ async def test_unlocked_screen_quits_on_ctrl_q(demo_catalog: Catalog, cfg: Confi
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert not app.is_running
+
+
+# -- the staff console ------------------------------------------------------------------
+
+
+def with_pin(cfg: Config, pin: str = "4321") -> Config:
+    from kiosk.staffauth import hash_pin
+
+    return dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, staff_pin_hash=hash_pin(pin)))
+
+
+async def test_call_staff_shows_up_live_in_a_separate_console(
+    demo_catalog: Catalog, cfg: Config
+) -> None:
+    from textual.widgets import DataTable
+
+    from kiosk.ui.staff import StaffApp
+
+    assert demo_catalog.path is not None
+    with Catalog.open(demo_catalog.path) as staff_db:
+        console = StaffApp(cfg, staff_db)
+        async with console.run_test(size=(100, 30)) as staff_pilot:
+            table = console.screen.query_one("#call-table", DataTable)
+            assert table.row_count == 0
+            kiosk = ShopperApp(cfg, demo_catalog)
+            async with kiosk.run_test(size=(80, 24)) as pilot:
+                await type_request(kiosk, pilot, "can I talk to a person")
+            await staff_pilot.pause(0.4)
+            assert table.row_count == 1
+            await staff_pilot.click("#ack")
+            await staff_pilot.pause()
+            assert staff_db.staff_calls()[0].status == "acknowledged"
+
+
+async def test_pin_guards_the_console_and_edits_reach_the_shopper(
+    demo_catalog: Catalog, cfg: Config
+) -> None:
+    from kiosk.ui.staff import PinScreen, StaffScreen, save_edit
+
+    app = ShopperApp(with_pin(cfg), demo_catalog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_request(app, pilot, "TrailMaster X4 Tent")
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, PinScreen)
+        for key in "0000":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PinScreen), "a wrong PIN opens nothing"
+        for key in "4321":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffScreen)
+        staff = app.screen
+        assert "Not saved" in save_edit(
+            staff.catalog, "1", price="-3", stock="2", aisle="1", shelf="A"
+        )
+        assert "Not saved" in save_edit(
+            staff.catalog, "1", price="199", stock="lots", aisle="1", shelf="A"
+        )
+        assert "Saved" in save_edit(
+            staff.catalog, "1", price="199.50", stock="4", aisle="9", shelf="D"
+        )
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        card = next(c for c in app.query(ProductCard) if c.card.id == "1")
+        assert card.card.price_cents == 19950 and card.card.aisle == "9"
+
+
+async def test_no_pin_configured_means_f9_does_nothing(demo_catalog: Catalog, cfg: Config) -> None:
+    app = ShopperApp(cfg, demo_catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f9")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1

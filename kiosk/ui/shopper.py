@@ -26,6 +26,7 @@ from kiosk.catalog.records import format_price
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.llm.base import ChatModel
+from kiosk.staffauth import PinGate
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,11 @@ class ShopperApp(App[None], inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "kiosk"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(key, "nothing", show=False, priority=True)
-        for key in ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+s")
+        *(
+            Binding(key, "nothing", show=False, priority=True)
+            for key in ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+s")
+        ),
+        Binding("f9", "staff", show=False),
     ]
 
     def __init__(
@@ -82,6 +86,8 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.load_llm = load_llm
         self.last_input = time.monotonic()
         self._cards_stamp: tuple[int, int] | None = None
+        self.pin_gate = PinGate(cfg.ui.staff_pin_hash, cfg.ui.pin_attempts, cfg.ui.pin_lockout_s)
+        self._staff_catalog: Catalog | None = None
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -122,6 +128,25 @@ class ShopperApp(App[None], inherit_bindings=False):
         """
         if not self.cfg.ui.locked:
             self.exit()
+
+    def action_staff(self) -> None:
+        """F9: the staff console, behind the PIN (off when no PIN is configured)."""
+        from kiosk.ui.staff import PinScreen, StaffScreen
+
+        if not self.pin_gate.enabled:
+            return
+
+        def opened(ok: bool | None) -> None:
+            if ok:
+                self.push_screen(StaffScreen(self.cfg, self.staff_catalog()))
+
+        self.push_screen(PinScreen(self.pin_gate), opened)
+
+    def staff_catalog(self) -> Catalog:
+        """The console's own connection, as if it ran in another process."""
+        if self._staff_catalog is None:
+            self._staff_catalog = Catalog.open(self.catalog.path or self.cfg.catalog_path)
+        return self._staff_catalog
 
     # -- input ------------------------------------------------------------------------
     def on_key(self) -> None:

@@ -1,0 +1,250 @@
+"""The staff console: the live "call staff" queue, catalog edits, and technician facts.
+
+Runs as its own process (`kiosk staff`, e.g. over SSH on a back-office terminal)
+on the same SQLite file as the kiosk, or on the kiosk itself behind the staff PIN.
+Every edit is validated, written in one transaction, and seen by the shopper
+screen at its next refresh.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from kiosk import __version__
+from kiosk.catalog.records import format_price, parse_price
+from kiosk.catalog.repository import Catalog
+from kiosk.config import Config
+from kiosk.staffauth import PinGate
+
+
+class StaffScreen(Screen[None]):
+    """Calls, catalog and technician tabs over one catalog connection."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Back to the kiosk", show=True),
+    ]
+
+    def __init__(self, cfg: Config, catalog: Catalog, *, standalone: bool = False) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.catalog = catalog
+        self.standalone = standalone
+        self.selected: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="calls"):
+            with TabPane("Staff calls", id="calls"):
+                yield DataTable(id="call-table", cursor_type="row")
+                with Horizontal(classes="buttons"):
+                    yield Button("Acknowledge", id="ack")
+                    yield Button("Close", id="close-call")
+            with TabPane("Catalog", id="catalog"):
+                yield Input(placeholder="Search products", id="product-search")
+                yield DataTable(id="product-table", cursor_type="row")
+                with Horizontal(classes="edit"):
+                    yield Input(placeholder="price", id="edit-price")
+                    yield Input(placeholder="stock", id="edit-stock")
+                    yield Input(placeholder="aisle", id="edit-aisle")
+                    yield Input(placeholder="shelf", id="edit-shelf")
+                    yield Button("Save", id="save", variant="primary")
+                yield Label("", id="edit-status")
+            with TabPane("Technician", id="tech"):
+                yield Static("", id="tech-info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        calls = self.query_one("#call-table", DataTable)
+        calls.add_columns("#", "when", "kiosk", "looking for", "status")
+        products = self.query_one("#product-table", DataTable)
+        products.add_columns("id", "name", "price", "stock", "aisle", "shelf")
+        self.refresh_calls()
+        self.show_products("")
+        self.show_tech()
+        self.set_interval(self.cfg.ui.refresh_s, self.refresh_calls)
+
+    # -- staff calls --------------------------------------------------------------
+    def refresh_calls(self) -> None:
+        """The queue updates live as shoppers press "call staff" on any kiosk."""
+        table = self.query_one("#call-table", DataTable)
+        calls = self.catalog.staff_calls()
+        rows = [(str(c.id), c.at[11:16], c.kiosk, c.looking_for, c.status) for c in calls]
+        current = [tuple(str(v) for v in table.get_row_at(i)) for i in range(table.row_count)]
+        if rows != current:
+            table.clear()
+            for row in rows:
+                table.add_row(*row, key=row[0])
+
+    def _selected_call(self) -> int | None:
+        table = self.query_one("#call-table", DataTable)
+        if table.row_count == 0:
+            return None
+        return int(table.get_row_at(table.cursor_row)[0])
+
+    @on(Button.Pressed, "#ack")
+    def acknowledge(self) -> None:
+        self._set_call("acknowledged")
+
+    @on(Button.Pressed, "#close-call")
+    def close_call(self) -> None:
+        self._set_call("closed")
+
+    def _set_call(self, status: str) -> None:
+        call = self._selected_call()
+        if call is not None:
+            with self.catalog.write() as w:
+                w.set_staff_call_status(call, status)
+            self.refresh_calls()
+
+    # -- catalog ------------------------------------------------------------------
+    @on(Input.Changed, "#product-search")
+    def search_changed(self, event: Input.Changed) -> None:
+        self.show_products(event.value)
+
+    def show_products(self, query: str) -> None:
+        table = self.query_one("#product-table", DataTable)
+        table.clear()
+        if query.strip():
+            ids = [h.product_id for h in self.catalog.search(query, limit=50)]
+            products = self.catalog.products(ids)
+        else:
+            products = self.catalog.all_products(limit=200)
+        for p in products:
+            table.add_row(
+                p.id, p.name, format_price(p.price_cents), str(p.stock), p.aisle, p.shelf, key=p.id
+            )
+
+    @on(DataTable.RowHighlighted, "#product-table")
+    def product_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is None:
+            return
+        product = self.catalog.product(str(event.row_key.value))
+        if product is None:
+            return
+        self.selected = product.id
+        self.query_one("#edit-price", Input).value = f"{product.price_cents / 100:.2f}"
+        self.query_one("#edit-stock", Input).value = str(product.stock)
+        self.query_one("#edit-aisle", Input).value = product.aisle
+        self.query_one("#edit-shelf", Input).value = product.shelf
+
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        status = self.query_one("#edit-status", Label)
+        if self.selected is None:
+            status.update("Choose a product first.")
+            return
+        message = save_edit(
+            self.catalog,
+            self.selected,
+            price=self.query_one("#edit-price", Input).value,
+            stock=self.query_one("#edit-stock", Input).value,
+            aisle=self.query_one("#edit-aisle", Input).value,
+            shelf=self.query_one("#edit-shelf", Input).value,
+        )
+        status.update(message)
+        self.show_products(self.query_one("#product-search", Input).value)
+
+    # -- technician ---------------------------------------------------------------
+    def show_tech(self) -> None:
+        from kiosk import provision
+
+        stats = self.catalog.stats()
+        lines = [
+            f"kiosk {__version__}",
+            f"catalog: {self.catalog.path}",
+            f"  {stats.products} products, {stats.in_stock} in stock, "
+            f"{stats.unplaced} without an aisle, {stats.documents} documents, "
+            f"{stats.size_bytes / 1e6:.1f} MB",
+        ]
+        for s in provision.verify(self.cfg):
+            state = "OK" if s.ok else s.problem
+            lines.append(f"model {s.role}: {s.path} ({s.size / 1e6:.0f} MB) {state}")
+        disk = shutil.disk_usage(self.cfg.home_path if self.cfg.home_path.exists() else "/")
+        lines.append(f"disk: {disk.free / 1e9:.1f} GB free; CPU cores: {os.cpu_count()}")
+        self.query_one("#tech-info", Static).update("\n".join(lines))
+
+    def action_leave(self) -> None:
+        if self.standalone:
+            self.app.exit()
+        else:
+            self.app.pop_screen()
+
+
+def save_edit(
+    catalog: Catalog, product_id: str, *, price: str, stock: str, aisle: str, shelf: str
+) -> str:
+    """Validate a staff edit and save it in one transaction; the sentence says what happened."""
+    try:
+        cents = parse_price(price)
+    except ValueError as exc:
+        return f"Not saved: {exc}."
+    if not stock.strip().isdigit():
+        return f"Not saved: stock {stock!r} must be a whole number, 0 or more."
+    with catalog.write() as w:
+        w.set_price(product_id, cents)
+        w.set_stock(product_id, int(stock))
+        w.set_location(product_id, aisle.strip(), shelf.strip())
+    return f"Saved {product_id}: {format_price(cents)}, stock {int(stock)}, aisle {aisle.strip()}."
+
+
+class PinScreen(ModalScreen[bool]):
+    """Asks for the staff PIN; the gate limits wrong attempts."""
+
+    def __init__(self, gate: PinGate) -> None:
+        super().__init__()
+        self.gate = gate
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pin-box"):
+            yield Label("Staff PIN", id="pin-title")
+            yield Input(password=True, id="pin")
+            yield Label("", id="pin-status")
+
+    def on_mount(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    def submitted(self, event: Input.Submitted) -> None:
+        pin, event.input.value = event.value, ""
+        if self.gate.try_pin(pin):
+            self.dismiss(True)
+        elif self.gate.locked_for() > 0:
+            self.query_one("#pin-status", Label).update("Too many tries. Locked for a while.")
+            self.dismiss(False)
+        else:
+            self.query_one("#pin-status", Label).update("Wrong PIN.")
+
+    def key_escape(self) -> None:
+        self.dismiss(False)
+
+
+class StaffApp(App[None]):
+    """`kiosk staff`: the console in its own process, on the same database."""
+
+    CSS_PATH = "kiosk.tcss"
+    TITLE = "kiosk staff console"
+
+    def __init__(self, cfg: Config, catalog: Catalog) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.catalog = catalog
+
+    def on_mount(self) -> None:
+        self.push_screen(StaffScreen(self.cfg, self.catalog, standalone=True))
