@@ -110,6 +110,12 @@ def _cards(products: list[Product], facts: dict[str, str] | None = None) -> list
     return [Card.of(p, (facts or {}).get(p.id, _key_fact(p))) for p in products]
 
 
+def _about(intent: Intent, text: str, products: list[Product]) -> Outcome:
+    """A reply about some products: their cards, each as a source, and the fact sheet."""
+    sources = [Source("product", p.id, p.name) for p in products]
+    return Outcome(Reply(intent, text, _cards(products), sources), _sheet(products, [text]))
+
+
 def _key_fact(p: Product) -> str:
     """One fact for a product card, from its specs."""
     a = p.attributes
@@ -209,13 +215,9 @@ class Actor:
         text = head + "; ".join(lines) + "."
         if relaxed and u.refinement != "cheaper":
             text += " I can call a member of staff if you'd like more help."
-        reply = Reply(
-            Intent.FIND_PRODUCT,
-            _cap(text),
-            _cards(shown),
-            [Source("product", p.id, p.name) for p in shown],
-        )
-        return Outcome(reply, _sheet(shown, [text, want]))
+        outcome = _about(Intent.FIND_PRODUCT, _cap(text), shown)
+        outcome.facts.add(want)
+        return outcome
 
     def _merge(self, u: Understanding, s: Session) -> Understanding:
         """A refinement re-runs the last search with what changed."""
@@ -343,14 +345,7 @@ class Actor:
                     )
                     s.shown = [p.id for p in products[: self.limit]]
                     s.focus = []
-                    shown = products[: self.limit]
-                    reply = Reply(
-                        Intent.PRODUCT_LOCATION,
-                        text,
-                        _cards(shown),
-                        [Source("product", p.id, p.name) for p in shown],
-                    )
-                    return Outcome(reply, _sheet(shown, [text]))
+                    return _about(Intent.PRODUCT_LOCATION, text, products[: self.limit])
             products = products[:1]
         if not products:
             text = (
@@ -369,14 +364,7 @@ class Actor:
                 lines.append(
                     f"The {p.name} has no aisle in our system yet; a member of staff can show you."
                 )
-        text = " ".join(lines)
-        reply = Reply(
-            Intent.PRODUCT_LOCATION,
-            text,
-            _cards(products),
-            [Source("product", p.id, p.name) for p in products],
-        )
-        return Outcome(reply, _sheet(products, [text]))
+        return _about(Intent.PRODUCT_LOCATION, " ".join(lines), products)
 
     # -- product_info -------------------------------------------------------------
     def info(self, u: Understanding, s: Session) -> Outcome:
