@@ -139,6 +139,18 @@ def cmd_config(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_say(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.speech.tts import Synthesizer
+
+    text = " ".join(args.text)
+    voice = Synthesizer(cfg)
+    if args.out:
+        Path(args.out).write_bytes(voice.wav_bytes(text))
+        print(f"wrote {args.out}")
+        return 0
+    raise KioskError("no audio output device support yet: use --out FILE.wav", code="no_speaker")
+
+
 def cmd_pin(cfg: Config, args: argparse.Namespace) -> int:
     import getpass
 
@@ -215,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--session", help="session id: carries a conversation across calls")
     s.add_argument("--no-llm", action="store_true", help="template replies, no model")
     s.add_argument("--loyalty", help="loyalty number for membership-tier answers")
+    s.add_argument("--audio", metavar="FILE", help="a WAV/FLAC/MP3 recording of the request")
     s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("import", help="import catalog files (one transaction)")
@@ -257,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("staff", help="the staff console (calls, catalog, technician)")
     s.set_defaults(func=cmd_staff)
+
+    s = sub.add_parser("say", help="speak a text with the bundled voice")
+    s.add_argument("text", nargs="+")
+    s.add_argument("--out", metavar="FILE.wav", help="write the speech to this WAV file")
+    s.set_defaults(func=cmd_say)
 
     s = sub.add_parser("pin", help="hash a staff PIN for the config (reads it from stdin)")
     s.set_defaults(func=cmd_pin)

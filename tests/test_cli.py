@@ -102,3 +102,26 @@ def test_catalog_file_is_wal_and_strict(tmp_path: Path) -> None:
         check=True,
     ).stdout.split()
     assert out == ["wal", "1"]
+
+
+@pytest.mark.slow
+def test_say_then_ask_from_the_recording(tmp_path: Path) -> None:
+    """kiosk say --out + kiosk ask --audio: the whole voice turn through the CLI."""
+    assert kiosk(tmp_path, "demo").returncode == 0
+    wav = tmp_path / "q.wav"
+    r = kiosk(tmp_path, "say", "Where can I find the sleeping bags?", "--out", str(wav))
+    assert r.returncode == 0 and wav.stat().st_size > 10_000
+    r = kiosk(tmp_path, "ask", "--json", "--no-llm", "--audio", str(wav))
+    reply = json.loads(r.stdout)
+    assert reply["transcript"].lower().startswith("where can i find the sleeping bags")
+    assert reply["intent"] == "product_location" and "aisle 7" in reply["text"]
+    assert {"vad", "asr", "understand"} <= set(reply["timings_ms"])
+    assert list(tmp_path.glob("*.wav")) == [wav], "no other audio was written"
+
+
+def test_unreadable_audio_is_one_line(tmp_path: Path) -> None:
+    assert kiosk(tmp_path, "demo").returncode == 0
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio at all" * 100)
+    r = kiosk(tmp_path, "ask", "--no-llm", "--audio", str(bad))
+    assert r.returncode == 2 and "bad.wav" in r.stderr and "Traceback" not in r.stderr

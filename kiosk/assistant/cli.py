@@ -86,6 +86,12 @@ def ask(cfg: Config, args: argparse.Namespace) -> int:
         session = store.load(args.session) if args.session else Session()
         if args.loyalty and not assistant.set_loyalty(session, args.loyalty):
             raise KioskError("that loyalty number is not in the catalog", code="loyalty_unknown")
+        if args.audio:
+            reply = _audio_turn(cfg, assistant, session, args.audio)
+            _emit(reply, args.json)
+            if args.session:
+                store.save(session)
+            return 0
         if args.text:
             reply = assistant.turn(session, " ".join(args.text))
             _emit(reply, args.json)
@@ -93,6 +99,34 @@ def ask(cfg: Config, args: argparse.Namespace) -> int:
                 store.save(session)
             return 0
         return repl(assistant, session, as_json=args.json)
+
+
+def _audio_turn(cfg: Config, assistant: Assistant, session: Session, path: str) -> Reply:
+    """A full turn from a recording: transcribe (catalog words as hints), then answer."""
+    from kiosk.assistant.reply import Intent
+    from kiosk.speech.asr import Transcriber
+    from kiosk.speech.audio import load_audio
+
+    started = time.perf_counter()
+    audio = load_audio(path)
+    loaded = time.perf_counter()
+    vocab = assistant.catalog.vocabulary()
+    heard = Transcriber(cfg).transcribe(
+        audio, hints=vocab["categories"] + vocab["brands"] + vocab["names"]
+    )
+    if not heard.is_speech:
+        reply = Reply(
+            Intent.OUT_OF_SCOPE, "I didn't hear a request. Please say it again, or type it."
+        )
+    else:
+        reply = assistant.turn(session, heard.text)
+    reply.transcript = heard.text
+    reply.timings_ms = {
+        "load_audio": (loaded - started) * 1000,
+        **heard.timings_ms,
+        **reply.timings_ms,
+    }
+    return reply
 
 
 def repl(assistant: Assistant, session: Session, *, as_json: bool) -> int:
