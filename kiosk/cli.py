@@ -173,6 +173,10 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
         from kiosk.bench import assistant_bench
 
         return assistant_bench.run(cfg, rounds=args.rounds)
+    if args.what == "speech":
+        from kiosk.bench import speech_bench
+
+        return int(speech_bench.run(cfg))
     if args.what == "llm":
         from kiosk.bench import llm_bench
 
@@ -280,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_pin)
 
     s = sub.add_parser("bench", help="benchmarks that print figures")
-    s.add_argument("what", choices=["search", "assistant", "llm"])
+    s.add_argument("what", choices=["search", "assistant", "llm", "speech"])
     s.add_argument("--products", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=2000)
     s.add_argument("--keep", help="keep the generated catalog at this path")
