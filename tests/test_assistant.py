@@ -389,3 +389,11 @@ def test_checker_keeps_each_fact_with_its_own_product(bot: Assistant) -> None:
     # A rewrite must keep the template's products, prices and bad news.
     dropped = "We have the TrailMaster X4 Tent for $250 and the SkyView 2-Person Tent for $200."
     assert any("Alpine" in p for p in covers(dropped, template.text, outcome.facts, lex))
+
+
+def test_unknown_words_find_nothing_rather_than_anything(bot: Assistant) -> None:
+    """A sentence that names no product must not list products sharing a stray word."""
+    reply = ask(bot, "And so my fellow Americans, ask not what your country can do for you")
+    assert reply.products == []
+    assert reply.text.startswith("Sorry, we don't have that")
+    assert names(ask(bot, "backpak"))[0].endswith("Backpack"), "typos still find things"

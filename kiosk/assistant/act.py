@@ -23,7 +23,7 @@ from kiosk.assistant.facts import (
 from kiosk.assistant.lexicon import Lexicon, singular, words
 from kiosk.assistant.reply import Action, Card, Intent, Reply, Source
 from kiosk.assistant.session import Session
-from kiosk.assistant.understand import Understanding, kind_of
+from kiosk.assistant.understand import FEATURE_WORDS, Understanding, kind_of
 from kiosk.catalog.records import Product, format_price
 from kiosk.catalog.repository import Catalog
 from kiosk.catalog.search import SearchFilters
@@ -192,8 +192,11 @@ class Actor:
         if not results:
             sheet = _sheet([], [want])
             sheet.nothing_found = True
+            # Echo what was asked when it names a kind of product; not a whole sentence.
+            echo = bool(u.category or u.kind or u.brand) or len(words(u.query)) <= 3
+            thing = want if echo else "that"
             text = (
-                f"Sorry, we don't have {want} in our catalog. "
+                f"Sorry, we don't have {thing} in our catalog. "
                 "I can call a member of staff if you'd like help."
             )
             return Outcome(Reply(Intent.FIND_PRODUCT, text), sheet)
@@ -289,6 +292,8 @@ class Actor:
             # The words were only decoration ("some nice tents"): the category decides.
             hits = self.catalog.search("", filters, limit=max(20, self.limit * 4))
         products = self.catalog.products([h.product_id for h in hits])
+        if not (u.category or u.brand or u.products or u.kind):
+            products = _named_by(products, query, hits[0].corrections if hits else {})
         if u.kind:
             products = [p for p in products if kind_of(p.name, u.kind)] or (
                 products if not u.category else []
@@ -573,6 +578,24 @@ class Actor:
     def out_of_scope(self, u: Understanding, s: Session) -> Outcome:
         text = f"Sorry, I can't help with that here. {WHAT_I_DO}"
         return Outcome(Reply(Intent.OUT_OF_SCOPE, text), _sheet([], [text]))
+
+
+def _named_by(products: list[Product], query: str, corrections: dict[str, str]) -> list[Product]:
+    """Without a category, brand or product name, a match must name what was asked.
+
+    Otherwise a request of unknown words ("ask not what your country can do")
+    finds any product whose description shares one word with it.
+    """
+    asked = {singular(corrections.get(w, w)) for w in words(query)} - {
+        singular(f) for f in FEATURE_WORDS
+    }
+    if not asked:
+        return products
+    return [
+        p
+        for p in products
+        if asked & {singular(w) for w in words(f"{p.name} {p.brand} {p.category}")}
+    ]
 
 
 def _fits_capacity(p: Product, people: int) -> bool:
