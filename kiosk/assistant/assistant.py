@@ -19,6 +19,7 @@ from kiosk.assistant.lexicon import Lexicon
 from kiosk.assistant.reply import Action, Intent, Reply
 from kiosk.assistant.session import Session
 from kiosk.assistant.understand import Understanding, understand
+from kiosk.catalog.db import change_stamp
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.errors import KioskError
@@ -80,14 +81,10 @@ class Assistant:
 
     def lexicon(self) -> Lexicon:
         """The catalog's vocabulary, rebuilt only when the catalog changed."""
-        conn = self.catalog.conn
-        stamp = (int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes)
+        stamp = change_stamp(self.catalog.conn)
         if self._lexicon is None or stamp != self._lexicon_stamp:
             self._lexicon = Lexicon.build(self.catalog)
-            self._lexicon_stamp = (
-                int(conn.execute("PRAGMA data_version").fetchone()[0]),
-                conn.total_changes,
-            )
+            self._lexicon_stamp = stamp
         return self._lexicon
 
     def warm(self) -> None:

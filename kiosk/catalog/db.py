@@ -77,3 +77,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def change_stamp(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Changes whenever the catalog does: data_version moves on other connections'
+    commits, total_changes on this connection's own. Caches keyed on it stay fresh."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes

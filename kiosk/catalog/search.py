@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from kiosk.catalog.db import change_stamp
 from kiosk.words import GRAMMAR_WORDS, SHOPPING_WORDS
 
 # Column weights for bm25(): name, brand, category, description, extra.
@@ -88,13 +89,8 @@ class Searcher:
         self._vocab_set: frozenset[str] = frozenset()
         self._vocab_stamp: tuple[int, int] | None = None
 
-    # The vocabulary changes only when the catalog does: data_version moves on
-    # other connections' commits, total_changes on our own.
     def _vocabulary(self) -> tuple[list[str], frozenset[str]]:
-        stamp = (
-            int(self.conn.execute("PRAGMA data_version").fetchone()[0]),
-            self.conn.total_changes,
-        )
+        stamp = change_stamp(self.conn)
         if stamp != self._vocab_stamp:
             # Whole words of names, brands and categories (what shoppers say: "sleeping"),
             # then the index's stemmed terms ("sleep") for the rest.

@@ -22,6 +22,7 @@ from kiosk.assistant.act import EXAMPLES, WHAT_I_DO
 from kiosk.assistant.assistant import Assistant
 from kiosk.assistant.reply import Card, Reply
 from kiosk.assistant.session import Session
+from kiosk.catalog.db import change_stamp
 from kiosk.catalog.records import format_price
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
@@ -215,8 +216,7 @@ class ShopperApp(App[None], inherit_bindings=False):
 
     def refresh_cards(self) -> None:
         """Staff changed a price or stock: the cards on screen follow at once."""
-        conn = self.catalog.conn
-        stamp = (int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes)
+        stamp = change_stamp(self.catalog.conn)
         if stamp == self._cards_stamp:
             return
         self._cards_stamp = stamp
