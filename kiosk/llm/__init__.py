@@ -2,3 +2,7 @@
 
 `import kiosk.llm` is cheap: llama_cpp is imported only when a local model loads.
 """
+
+from kiosk.llm.base import ChatModel, LLMError, Message, load_chat_model
+
+__all__ = ["ChatModel", "LLMError", "Message", "load_chat_model"]

@@ -2,11 +2,13 @@
 
 The assistant only phrases replies and (optionally) classifies requests through
 this interface, so a store can swap the bundled GGUF for a bigger one, or for a
-shared GPU server, in config alone.
+shared GPU server, in config alone. Nothing heavy is imported here: llama_cpp
+loads only when a local model does.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -14,28 +16,43 @@ from typing import Protocol
 from kiosk.config import Config
 from kiosk.errors import KioskError
 
+Progress = Callable[[str], None]
+
 
 class LLMError(KioskError):
     """A model problem the kiosk survives by answering from templates.
 
-    Codes: llm_unavailable (load failed, server down), llm_timeout,
-    llm_context_overflow, llm_bad_output.
+    The code says which: the model can't be loaded or the server is down, a
+    generation ran past its time, the request doesn't fit the context window,
+    or the model (or server) sent something unusable.
     """
 
-    code = "llm_unavailable"
+    UNAVAILABLE = "llm_unavailable"
+    TIMEOUT = "llm_timeout"
+    CONTEXT_OVERFLOW = "llm_context_overflow"
+    BAD_OUTPUT = "llm_bad_output"
+
+    code = UNAVAILABLE
 
 
 @dataclass(frozen=True)
 class Message:
-    role: str  # 'system', 'user' or 'assistant'
+    """One chat turn; roles are 'system', 'user' or 'assistant'."""
+
+    role: str
     content: str
 
 
 class ChatModel(Protocol):
-    """A chat model that streams text; implemented by LocalLlama and RemoteChat."""
+    """A chat model that streams text: LocalLlama (in-process) or RemoteChat (HTTP).
+
+    `stream` yields text as it is decoded, so the first sentence can be shown or
+    spoken before the reply is finished. `timeout_s=None` means `llm.timeout_s`;
+    0 or less means no limit. Every failure is an `LLMError`.
+    """
 
     name: str
-    device: str  # "CPU (2 threads)", "CUDA (all layers)", "remote http://..."
+    device: str  # "CPU x2 threads", "CUDA 31 layers", "remote http://host:8080/v1"
 
     def stream(
         self,
@@ -59,9 +76,13 @@ class ChatModel(Protocol):
         timeout_s: float | None = None,
     ) -> str: ...
 
-    def warm(self, messages: Sequence[Message]) -> None: ...
+    def warm(self, messages: Sequence[Message]) -> None:
+        """Evaluate these messages (the system prompt) now, so the next turn starts warm."""
+        ...
 
     def close(self) -> None: ...
+
+    def count_tokens(self, text: str) -> int: ...
 
 
 class StreamingChat:
@@ -100,10 +121,20 @@ class StreamingChat:
         return "".join(chunks)
 
 
-def load_chat_model(
-    cfg: Config, *, progress: Callable[[str], None] | None = None
-) -> ChatModel | None:
-    """The configured model, loaded; None when `llm.backend = "none"`."""
+def deadline(timeout_s: float | None, default_s: float) -> float | None:
+    """time.monotonic() by which a generation must end; None for no limit."""
+    limit = default_s if timeout_s is None else timeout_s
+    if limit <= 0:
+        return None
+    return time.monotonic() + limit
+
+
+def load_chat_model(cfg: Config, *, progress: Progress | None = None) -> ChatModel | None:
+    """The configured model, loaded; None when `llm.backend = "none"`.
+
+    Raises LLMError (llm_unavailable) or ModelError (file missing or corrupt) with
+    one line that names the file or URL, so the caller can fall back to templates.
+    """
     if cfg.llm.backend == "none":
         return None
     if cfg.llm.backend == "remote":

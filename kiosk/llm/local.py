@@ -1,30 +1,32 @@
 """llama-cpp-python in-process: one long-lived model, one lock, a warm system prompt.
 
-Keeping one `Llama` object alive lets llama.cpp reuse the KV cache of an identical
-prompt prefix (our system prompt) between turns: measured 37-110 ms to first token
-warm against 0.56-1.3 s cold on 2 cores. All layers go to CUDA/Metal when the
-build supports offload; the CPU thread count is set explicitly because
-llama.cpp's default (half the cores) is 1.4-1.55x slower on 2 cores.
+Keeping one `Llama` object alive lets llama.cpp reuse the KV cache of the longest
+common prefix of consecutive prompts (our system prompt) between turns: measured
+37-110 ms to first token warm against 0.56-1.3 s cold on 2 cores. All layers go to
+CUDA/Metal when the build supports offload; the CPU thread count is set explicitly
+because llama.cpp's default (half the cores) is 1.4-1.55x slower on 2 cores.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.llm.base import LLMError, Message, StreamingChat
+from kiosk.llm.base import LLMError, Message, Progress, StreamingChat, deadline
 
-_QUIET: Any = None  # keeps the no-op log callback alive for llama.cpp
+_QUIET: Any = None  # the no-op log callback; llama.cpp keeps a pointer to it
+_GPU_NAMES = ("CUDA", "Metal", "Vulkan", "SYCL", "ROCm", "HIP")
 
 
 def _silence_llama_logs() -> None:
-    """Route llama.cpp's own logging to nowhere: library logs never reach a screen."""
+    """Send llama.cpp's and ggml's logging nowhere, so it never lands on a shopper's screen."""
     global _QUIET
     import llama_cpp
 
@@ -34,66 +36,162 @@ def _silence_llama_logs() -> None:
 
 
 def threads(cfg: Config) -> int:
+    """Decode threads: llm.n_threads, or every core (0)."""
     return cfg.llm.n_threads or os.cpu_count() or 1
 
 
-class LocalLlama(StreamingChat):
-    """A GGUF model in this process."""
+def _gpu_name(llama_cpp: Any) -> str:
+    info = bytes(llama_cpp.llama_print_system_info()).decode("utf-8", "replace")
+    return next((name for name in _GPU_NAMES if name in info), "GPU")
 
-    def __init__(
-        self, path: Path, cfg: Config, *, progress: Callable[[str], None] | None = None
-    ) -> None:
+
+class LocalLlama(StreamingChat):
+    """A GGUF model in this process. Thread-safe: one generation at a time.
+
+    A stream holds the model's lock until it is exhausted or closed, so consume it
+    (or `close()` it) before starting another.
+    """
+
+    def __init__(self, path: Path, cfg: Config, *, progress: Progress | None = None) -> None:
         import llama_cpp
 
         _silence_llama_logs()
-        self.path = path
-        self.name = path.name
+        say: Progress = progress or (lambda _msg: None)
+        self.path = Path(path)
+        self.name = self.path.name
         self.n_ctx = cfg.llm.n_ctx
-        n = threads(cfg)
-        gpu = bool(llama_cpp.llama_supports_gpu_offload()) and cfg.llm.n_gpu_layers != 0
-        layers = cfg.llm.n_gpu_layers if gpu else 0
-        self.device = (
-            f"GPU ({'all' if layers < 0 else layers} layers)" if gpu else f"CPU ({n} threads)"
-        )
-        size_mb = path.stat().st_size / 1e6 if path.exists() else 0.0
-        if progress:
-            progress(f"loading {self.name} ({size_mb:.0f} MB) on {self.device}...")
+        self.n_threads = threads(cfg)
+        self.timeout_s = cfg.llm.timeout_s
+        offload = cfg.llm.n_gpu_layers != 0 and bool(llama_cpp.llama_supports_gpu_offload())
+        layers = cfg.llm.n_gpu_layers if offload else 0
+        if not self.path.is_file():
+            raise LLMError(
+                f"the model file {self.path} does not exist; run `kiosk models` or fix models.llm",
+                code=LLMError.UNAVAILABLE,
+            )
+        say(f"loading {self.name} ({self.path.stat().st_size / 1e6:.0f} MB)…")
         started = time.perf_counter()
         try:
-            self._llama = llama_cpp.Llama(
-                model_path=str(path),
+            self._llama: Any = llama_cpp.Llama(
+                model_path=str(self.path),
                 n_ctx=self.n_ctx,
-                n_threads=n,
-                n_threads_batch=n,
+                n_threads=self.n_threads,
+                n_threads_batch=self.n_threads,
                 n_gpu_layers=layers,
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
+            why = "" if str(self.path) in str(exc) else f": {exc}"
             raise LLMError(
-                f"the model {path} could not be loaded ({exc}); check the file with "
-                "`kiosk models --verify --full` or set models.llm to another GGUF",
-                code="llm_unavailable",
+                f"the model file {self.path} could not be loaded{why} (truncated, not a GGUF, "
+                "or a model this llama.cpp build doesn't know); check it with "
+                "`kiosk models --verify --full`, or set models.llm to another GGUF",
+                code=LLMError.UNAVAILABLE,
             ) from None
         self.load_s = time.perf_counter() - started
-        if progress:
-            progress(f"loaded {self.name} in {self.load_s:.2f} s")
+        if offload:
+            meta = self._llama.metadata
+            total = int(meta.get(f"{meta.get('general.architecture', '')}.block_count", 0)) + 1
+            count = total if layers < 0 or layers >= total else layers
+            gpu = _gpu_name(llama_cpp)
+            self.device = f"{gpu} {count} layers"
+            where = f"{gpu} ({count} of {total} layers)"
+            if count < total:
+                self.device += f" + CPU x{self.n_threads} threads"
+        else:
+            self.device = f"CPU x{self.n_threads} threads"
+            where = f"CPU ({self.n_threads} threads)"
+        say(f"loaded in {self.load_s:.2f} s on {where}")
         self._lock = threading.Lock()
+        self._closed = False
         self._grammars: dict[str, Any] = {}
+        self._formatter = self._chat_formatter()
+
+    # ------------------------------------------------------------ prompt size
+
+    def _chat_formatter(self) -> Any:
+        """The model's own chat template, to count prompt tokens exactly; None if it has none."""
+        template = self._llama.metadata.get("tokenizer.chat_template")
+        if not template or self._llama.chat_format != "chat_template.default":
+            return None
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        model = self._llama._model
+        eos, bos = self._llama.token_eos(), self._llama.token_bos()
+        return Jinja2ChatFormatter(
+            template=template,
+            eos_token=model.token_get_text(eos) if eos != -1 else "",
+            bos_token=model.token_get_text(bos) if bos != -1 else "",
+            stop_token_ids=[eos],
+        )
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of plain text (no template, no BOS)."""
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False))
+
+    def prompt_ids(self, messages: Sequence[Message]) -> list[int] | None:
+        """The exact prompt the chat handler will feed llama.cpp; None without a template."""
+        if self._formatter is None:
+            return None
+        try:
+            result = self._formatter(messages=_chat(messages))
+        except Exception:  # a template that rejects these roles; llama.cpp will say why
+            return None
+        ids: list[int] = self._llama.tokenize(
+            result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
+        )
+        return ids
+
+    def prompt_size(self, messages: Sequence[Message]) -> int:
+        """Prompt tokens: exact with the model's template, else the text + 8 per message."""
+        ids = self.prompt_ids(messages)
+        if ids is not None:
+            return len(ids)
+        text = "\n".join(m.content for m in messages)
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=True)) + 8 * (
+            len(messages) + 1
+        )
+
+    # ------------------------------------------------------------ generating
+
+    @contextlib.contextmanager
+    def _held(self, until: float | None) -> Iterator[None]:
+        """The model's lock; waiting for a busy model counts against the deadline."""
+        wait = -1.0 if until is None else max(0.0, until - time.monotonic())
+        if not self._lock.acquire(timeout=wait):
+            raise LLMError(
+                "the model was busy with another request past the time limit (llm.timeout_s)",
+                code=LLMError.TIMEOUT,
+            )
+        try:
+            if self._closed:
+                raise LLMError(f"the model {self.name} is closed", code=LLMError.UNAVAILABLE)
+            yield
+        finally:
+            self._lock.release()
 
     def _grammar(self, text: str) -> Any:
+        """A checked grammar, cached by its text: llama.cpp crashes on one it can't parse."""
+        cached = self._grammars.get(text)
+        if cached is not None:
+            return cached
+        import llama_cpp
+        from llama_cpp._utils import suppress_stdout_stderr
         from llama_cpp.llama_grammar import LlamaGrammar
 
-        if text not in self._grammars:
-            try:
-                self._grammars[text] = LlamaGrammar.from_string(text, verbose=False)
-            except ValueError as exc:
-                raise LLMError(f"bad grammar: {exc}", code="llm_bad_output") from None
-        return self._grammars[text]
-
-    def count_tokens(self, messages: Sequence[Message]) -> int:
-        """Prompt size: message text plus a few template tokens per message."""
-        text = "\n".join(m.content for m in messages)
-        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=True)) + 8 * len(messages)
+        grammar = LlamaGrammar.from_string(text, verbose=False)
+        # The parser prints its complaint straight to stderr; keep it off the screen.
+        with suppress_stdout_stderr(disable=False):
+            sampler = llama_cpp.llama_sampler_init_grammar(
+                self._llama._model.vocab, text.encode("utf-8"), b"root"
+            )
+        if not sampler:
+            raise LLMError(
+                f"invalid llama.cpp grammar (GBNF) {text[:120]!r}", code=LLMError.BAD_OUTPUT
+            )
+        llama_cpp.llama_sampler_free(sampler)
+        self._grammars[text] = grammar
+        return grammar
 
     def stream(
         self,
@@ -104,45 +202,80 @@ class LocalLlama(StreamingChat):
         stop: Sequence[str] = (),
         grammar: str | None = None,
         timeout_s: float | None = None,
-    ) -> Iterator[str]:
-        with self._lock:
-            needed = self.count_tokens(messages) + max_tokens
-            if needed > self.n_ctx:
+    ) -> Generator[str, None, None]:
+        """Text chunks as decoded. Overflow, a bad grammar or a closed model raise here."""
+        if max_tokens < 1:
+            raise ValueError("max_tokens must be at least 1")
+        until = deadline(timeout_s, self.timeout_s)
+        with self._held(until):
+            prompt = self.prompt_size(messages)
+            if prompt + max_tokens > self.n_ctx:
                 raise LLMError(
-                    f"the request needs about {needed} tokens but the model's context is "
-                    f"{self.n_ctx} (llm.n_ctx)",
-                    code="llm_context_overflow",
+                    f"the request needs about {prompt} prompt + {max_tokens} reply tokens, "
+                    f"more than the model's context of {self.n_ctx} (llm.n_ctx); "
+                    "shorten the prompt or raise llm.n_ctx",
+                    code=LLMError.CONTEXT_OVERFLOW,
                 )
-            deadline = time.monotonic() + timeout_s if timeout_s else None
-            chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
-            chunks = self._llama.create_chat_completion(
-                messages=chat,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                stop=list(stop),
-                grammar=self._grammar(grammar) if grammar else None,
-                stream=True,
-            )
-            for chunk in chunks:
-                delta = chunk["choices"][0]["delta"]  # type: ignore[index]
-                text = delta.get("content") if isinstance(delta, dict) else None
-                if text:
-                    yield text
-                if deadline is not None and time.monotonic() > deadline:
-                    raise LLMError(
-                        f"the model took longer than {timeout_s:g} s (llm.timeout_s)",
-                        code="llm_timeout",
-                    )
+            compiled = self._grammar(grammar) if grammar else None
+        return self._generate(messages, max_tokens, temperature, stop, compiled, until, timeout_s)
+
+    def _generate(
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        temperature: float,
+        stop: Sequence[str],
+        grammar: Any,
+        until: float | None,
+        timeout_s: float | None,
+    ) -> Generator[str, None, None]:
+        with self._held(until):
+            chunks: Any = None
+            try:
+                chunks = self._llama.create_chat_completion(
+                    messages=_chat(messages),
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    stop=list(stop),
+                    grammar=grammar,
+                    stream=True,
+                )
+                for chunk in chunks:
+                    if until is not None and time.monotonic() > until:
+                        limit = self.timeout_s if timeout_s is None else timeout_s
+                        raise LLMError(
+                            f"the model took longer than {limit:g} s (llm.timeout_s)",
+                            code=LLMError.TIMEOUT,
+                        )
+                    text = chunk["choices"][0]["delta"].get("content")
+                    if text:
+                        yield text
+            except (ValueError, RuntimeError) as exc:  # llama-cpp-python's own checks
+                overflow = "context window" in str(exc)
+                raise LLMError(
+                    f"{self.name}: {exc}" + (" (llm.n_ctx)" if overflow else ""),
+                    code=LLMError.CONTEXT_OVERFLOW if overflow else LLMError.UNAVAILABLE,
+                ) from None
+            finally:
+                if chunks is not None:
+                    chunks.close()  # leave llama.cpp's state consistent before the lock goes
 
     def warm(self, messages: Sequence[Message]) -> None:
-        """Evaluate a prompt once so its prefix is in the KV cache for the next turn."""
+        """Evaluate the messages once so their KV is cached for the next turn's prompt."""
         self.complete([*messages, Message("user", "Hello")], max_tokens=1, temperature=0.0)
 
     def reset(self) -> None:
-        """Forget the KV cache (benchmarks use it to time a cold prompt)."""
-        with self._lock:
-            self._llama.reset()  # type: ignore[no-untyped-call]
+        """Forget the KV cache (benchmarks and tests use it to time a cold prompt)."""
+        with self._held(None):
+            self._llama.reset()
 
     def close(self) -> None:
+        """Free the model; later calls raise llm_unavailable. Safe to call twice."""
         with self._lock:
-            self._llama.close()
+            if not self._closed:
+                self._closed = True
+                self._llama.close()
+
+
+def _chat(messages: Sequence[Message]) -> list[dict[str, str]]:
+    return [{"role": m.role, "content": m.content} for m in messages]

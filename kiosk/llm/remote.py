@@ -1,27 +1,32 @@
 """An OpenAI-compatible server (llama.cpp's llama-server, vLLM) shared by a store's kiosks.
 
-Standard library HTTP only: one POST with `stream: true`, server-sent events back.
-A server that is down or slow becomes an LLMError, and the kiosk answers from
-templates meanwhile.
+Standard library HTTP only: one POST to `/v1/chat/completions` with `stream: true`,
+server-sent events back. The connection goes straight to the server, never through
+an HTTP proxy from the environment (that is for package downloads, not the store
+LAN), and the socket's timeout follows the request's deadline, so a stalled server
+costs at most `llm.timeout_s`. A server that is down or slow becomes an LLMError,
+and the kiosk answers from templates meanwhile.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import socket
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.llm.base import LLMError, Message, StreamingChat
+from kiosk.llm.base import LLMError, Message, StreamingChat, deadline
+
+_NO_LIMIT_S = 3600.0  # socket timeout when the caller asked for no limit
 
 
 def base_url(url: str) -> str:
     """'http://host:8080' and 'http://host:8080/v1/' both become 'http://host:8080/v1'."""
-    url = url.rstrip("/")
+    url = url.strip().rstrip("/")
     return url if url.endswith("/v1") else url + "/v1"
 
 
@@ -30,43 +35,93 @@ class RemoteChat(StreamingChat):
 
     def __init__(self, cfg: Config) -> None:
         if not cfg.llm.url:
-            raise LLMError("llm.backend is 'remote' but llm.url is empty", code="llm_unavailable")
+            raise LLMError(
+                "llm.backend is 'remote' but llm.url is empty; set it to the server's "
+                "address, e.g. http://llm.store.lan:8080/v1",
+                code=LLMError.UNAVAILABLE,
+            )
         self.url = base_url(cfg.llm.url)
+        parts = urllib.parse.urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise LLMError(
+                f"llm.url {cfg.llm.url!r} is not an http(s) URL", code=LLMError.UNAVAILABLE
+            )
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port
+        self._path = parts.path + "/chat/completions"
         self.model = cfg.llm.remote_model or "default"
         self.timeout_s = cfg.llm.timeout_s
-        self.name = f"{self.model} at {self.url}"
+        self.name = self.model
         self.device = f"remote {self.url}"
 
-    def _post(self, body: dict[str, Any], timeout_s: float) -> Any:
-        request = urllib.request.Request(
-            self.url + "/chat/completions",
-            data=json.dumps(body).encode("utf-8"),
-            headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
-            method="POST",
+    def count_tokens(self, text: str) -> int:
+        """A rough estimate (4 characters a token): the tokenizer lives on the server."""
+        return (len(text) + 3) // 4
+
+    def _remaining(self, until: float | None) -> float:
+        if until is None:
+            return _NO_LIMIT_S
+        left = until - time.monotonic()
+        if left <= 0:
+            raise self._timeout()
+        return left
+
+    def _timeout(self) -> LLMError:
+        return LLMError(
+            f"the LLM server at {self.url} did not finish within the time limit (llm.timeout_s)",
+            code=LLMError.TIMEOUT,
         )
+
+    def _unavailable(self, why: object) -> LLMError:
+        return LLMError(
+            f"the LLM server at {self.url} can't be reached ({why})", code=LLMError.UNAVAILABLE
+        )
+
+    def _open(
+        self, body: dict[str, Any], until: float | None
+    ) -> tuple[http.client.HTTPConnection, socket.socket, http.client.HTTPResponse]:
+        """POST the request; HTTP errors become LLMErrors with the server's own words."""
+        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        conn = cls(self._host, self._port, timeout=self._remaining(until))
         try:
-            return urllib.request.urlopen(request, timeout=timeout_s)
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")[:300]
-            if exc.code == 400 and ("context" in detail.lower() or "token" in detail.lower()):
-                raise LLMError(
-                    f"the server at {self.url} says the request is too long: {detail}",
-                    code="llm_context_overflow",
-                ) from None
-            raise LLMError(
-                f"the server at {self.url} answered HTTP {exc.code}: {detail}",
-                code="llm_unavailable",
-            ) from None
+            conn.connect()
+            sock = conn.sock  # kept: the connection drops it once a streamed reply starts
+            assert sock is not None
+            conn.request(
+                "POST",
+                self._path,
+                body=json.dumps(body).encode("utf-8"),
+                headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
+            )
+            response = conn.getresponse()
         except TimeoutError:
-            raise LLMError(
-                f"the server at {self.url} did not answer within {timeout_s:g} s",
-                code="llm_timeout",
-            ) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise LLMError(
-                f"the LLM server at {self.url} can't be reached ({reason})", code="llm_unavailable"
-            ) from None
+            conn.close()
+            raise self._timeout() from None
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise self._unavailable(exc) from None
+        if response.status != 200:
+            detail = response.read(2000).decode("utf-8", "replace").strip()
+            conn.close()
+            raise self._http_error(response.status, detail)
+        return conn, sock, response
+
+    def _http_error(self, status: int, detail: str) -> LLMError:
+        try:
+            message = str(json.loads(detail)["error"]["message"])
+        except (ValueError, KeyError, TypeError):
+            message = detail
+        message = message[:300]
+        if status in (400, 413) and "context" in detail.lower():
+            return LLMError(
+                f"the LLM server at {self.url} says the request is too long: {message}",
+                code=LLMError.CONTEXT_OVERFLOW,
+            )
+        return LLMError(
+            f"the LLM server at {self.url} answered HTTP {status}: {message}",
+            code=LLMError.UNAVAILABLE,
+        )
 
     def stream(
         self,
@@ -78,7 +133,8 @@ class RemoteChat(StreamingChat):
         grammar: str | None = None,
         timeout_s: float | None = None,
     ) -> Iterator[str]:
-        timeout = timeout_s or self.timeout_s
+        """Text chunks as the server sends them; connection errors raise on first use."""
+        until = deadline(timeout_s, self.timeout_s)
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
@@ -90,36 +146,97 @@ class RemoteChat(StreamingChat):
             body["stop"] = list(stop)
         if grammar:
             body["grammar"] = grammar  # llama.cpp servers' extension; others ignore it
-        deadline = time.monotonic() + timeout
-        response = self._post(body, timeout)
+        return self._events(body, until)
+
+    def _events(self, body: dict[str, Any], until: float | None) -> Iterator[str]:
+        conn, sock, response = self._open(body, until)
+        done = got_text = False  # done: [DONE] or a finish_reason arrived
         try:
-            for raw in response:
+            while not done:
+                sock.settimeout(self._remaining(until))
+                raw = response.readline()
+                if not raw:
+                    break
                 line = raw.decode("utf-8", "replace").strip()
                 if not line.startswith("data:"):
-                    continue
+                    continue  # blank separators, ': ping' comments, 'event:' lines
                 data = line[5:].strip()
                 if data == "[DONE]":
+                    done = True
                     break
-                try:
-                    event = json.loads(data)
-                    text = event["choices"][0].get("delta", {}).get("content")
-                except (ValueError, KeyError, IndexError, AttributeError):
-                    raise LLMError(
-                        f"the server at {self.url} sent an unreadable event", code="llm_bad_output"
-                    ) from None
+                text, done = self._delta(data)
+                if until is not None and time.monotonic() > until:
+                    raise self._timeout()
                 if text:
+                    got_text = True
                     yield text
-                if time.monotonic() > deadline:
-                    raise LLMError(
-                        f"the server at {self.url} took longer than {timeout:g} s",
-                        code="llm_timeout",
-                    )
         except TimeoutError:
-            raise LLMError(
-                f"the server at {self.url} stopped answering", code="llm_timeout"
-            ) from None
+            raise self._timeout() from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._unavailable(f"connection lost mid-reply: {exc}") from None
         finally:
             response.close()
+            conn.close()
+        if done:
+            return
+        if got_text:
+            raise self._unavailable("it closed the reply before finishing it")
+        # llama-cpp-python's server answers a prompt longer than its context with an
+        # empty 200 stream; asked once without streaming, it says why.
+        yield from self._once({**body, "stream": False}, until)
+
+    def _once(self, body: dict[str, Any], until: float | None) -> Iterator[str]:
+        """The whole reply in one response, for servers that won't stream this request."""
+        conn, sock, response = self._open(body, until)
+        try:
+            sock.settimeout(self._remaining(until))
+            payload = response.read()
+        except TimeoutError:
+            raise self._timeout() from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            response.close()
+            conn.close()
+        try:
+            content = json.loads(payload)["choices"][0]["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise LLMError(
+                f"the LLM server at {self.url} sent an unreadable reply: {payload[:120]!r}",
+                code=LLMError.BAD_OUTPUT,
+            ) from None
+        if isinstance(content, str) and content:
+            yield content
+
+    def _delta(self, data: str) -> tuple[str | None, bool]:
+        """(text, finished) of one event; an error event becomes an LLMError."""
+        try:
+            event = json.loads(data)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict):
+            raise LLMError(
+                f"the LLM server at {self.url} sent an unreadable event: {data[:120]!r}",
+                code=LLMError.BAD_OUTPUT,
+            )
+        if "error" in event:
+            error = event["error"]
+            message = error.get("message", error) if isinstance(error, dict) else error
+            overflow = "context" in str(message).lower()
+            raise LLMError(
+                f"the LLM server at {self.url} failed: {str(message)[:300]}",
+                code=LLMError.CONTEXT_OVERFLOW if overflow else LLMError.UNAVAILABLE,
+            )
+        try:
+            choice = event["choices"][0]
+            content = choice.get("delta", {}).get("content")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise LLMError(
+                f"the LLM server at {self.url} sent an event without choices: {data[:120]!r}",
+                code=LLMError.BAD_OUTPUT,
+            ) from None
+        text = content if isinstance(content, str) else None
+        return text, choice.get("finish_reason") is not None
 
     def warm(self, messages: Sequence[Message]) -> None:
         """The server keeps its own prompt cache; one tiny request fills it."""
