@@ -140,15 +140,30 @@ def cmd_config(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_say(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.speech.speaker import Speaker
     from kiosk.speech.tts import Synthesizer
 
     text = " ".join(args.text)
     voice = Synthesizer(cfg)
-    if args.out:
-        Path(args.out).write_bytes(voice.wav_bytes(text))
+    if args.out:  # the one place speech audio reaches the disk: a technician asked
+        voice.write_wav(args.out, text)
         print(f"wrote {args.out}")
         return 0
-    raise KioskError("no audio output device support yet: use --out FILE.wav", code="no_speaker")
+    speaker = Speaker(cfg, voice)
+    if not speaker.available:
+        raise KioskError(f"{speaker.problem}; use --out FILE.wav", code="no_speaker")
+    speaker.say(text)
+    while speaker.speaking:
+        time.sleep(0.05)
+    if speaker.problem:
+        raise KioskError(speaker.problem, code="no_speaker")
+    return 0
+
+
+def cmd_listen(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.assistant.listen import listen
+
+    return listen(cfg, args)
 
 
 def cmd_pin(cfg: Config, args: argparse.Namespace) -> int:
@@ -274,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("staff", help="the staff console (calls, catalog, technician)")
     s.set_defaults(func=cmd_staff)
+
+    s = sub.add_parser("listen", help="live spoken turns from the microphone (or --file RECORDING)")
+    s.add_argument("--file", metavar="FILE", help="a recording: one turn per request in it")
+    s.add_argument("--json", action="store_true", help="print one JSON object per turn")
+    s.add_argument("--no-llm", action="store_true", help="template replies, no model")
+    s.set_defaults(func=cmd_listen)
 
     s = sub.add_parser("say", help="speak a text with the bundled voice")
     s.add_argument("text", nargs="+")

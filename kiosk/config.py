@@ -188,6 +188,83 @@ class UIConfig:
 
 
 @dataclass(frozen=True)
+class SpeechConfig:
+    """Microphone, speaker and the voice."""
+
+    enabled: bool = field(
+        default=True,
+        metadata=_doc(
+            "Listen and speak when audio devices are there. Off: text only, nothing "
+            "speech-related is loaded."
+        ),
+    )
+    mode: str = field(
+        default="push_to_talk",
+        metadata=_doc(
+            "'push_to_talk' (hold or press the talk control) or 'hands_free' (always "
+            "listening; voice activity detection ends each request)."
+        ),
+    )
+    silence_ms: int = field(
+        default=700,
+        metadata=_doc("Silence that ends a request in hands-free mode, in milliseconds."),
+    )
+    max_utterance_s: float = field(
+        default=15.0, metadata=_doc("A request is cut off after this many seconds.")
+    )
+    input_device: str = field(
+        default="", metadata=_doc("Microphone (PortAudio name or index). Empty: the default.")
+    )
+    output_device: str = field(
+        default="", metadata=_doc("Speaker (PortAudio name or index). Empty: the default.")
+    )
+    volume: float = field(
+        default=1.0, metadata=_doc("Speaker volume, 0.0-1.0, applied to the voice's samples.")
+    )
+    echo_cancelled: bool = field(
+        default=False,
+        metadata=_doc(
+            "The microphone cancels the kiosk's own voice (a headset, an AEC array): "
+            "the shopper's voice interrupts a spoken reply. Off: listening pauses "
+            "while the kiosk speaks, and the talk key or a touch interrupts it."
+        ),
+    )
+    speak_replies: bool = field(
+        default=True, metadata=_doc("Read replies aloud when there is a speaker.")
+    )
+    asr_device: str = field(
+        default="cpu",
+        metadata=_doc("'cpu' (int8) or 'cuda' (float16) for speech recognition."),
+    )
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """Periodic catalog import (kiosk-sync.service / `kiosk sync`)."""
+
+    feed: str = field(
+        default="",
+        metadata=_doc(
+            "File or directory the store's catalog feed is dropped into. Empty: sync does nothing."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class InsightsConfig:
+    """What the kiosk keeps about requests, for the store manager."""
+
+    enabled: bool = field(
+        default=True,
+        metadata=_doc(
+            "Log each request (redacted text, intent, how many products were found) "
+            "for unmet demand and top requests. Nothing ties a request to a person."
+        ),
+    )
+    retention_days: int = field(default=90, metadata=_doc("Requests older than this are deleted."))
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration. `home` is the data directory (catalog, logs)."""
 
@@ -204,6 +281,9 @@ class Config:
     search: SearchConfig = field(default_factory=SearchConfig)
     assistant: AssistantConfig = field(default_factory=AssistantConfig)
     ui: UIConfig = field(default_factory=UIConfig)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    insights: InsightsConfig = field(default_factory=InsightsConfig)
 
     # Derived locations. They compute paths only; nothing is created here.
     @property
@@ -238,10 +318,15 @@ _SECTIONS: dict[str, type[Any]] = {
     "search": SearchConfig,
     "assistant": AssistantConfig,
     "ui": UIConfig,
+    "speech": SpeechConfig,
+    "sync": SyncConfig,
+    "insights": InsightsConfig,
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "llm.backend": ("local", "remote", "none"),
     "assistant.phrasing": ("lead", "full", "off"),
+    "speech.mode": ("push_to_talk", "hands_free"),
+    "speech.asr_device": ("cpu", "cuda"),
 }
 
 

@@ -175,6 +175,8 @@ class Assistant:
             if on_chunk:
                 on_chunk(reply.text)
             return
+        if on_chunk:  # the checked facts show at once; the model's phrasing follows
+            on_chunk(reply.text)
         t = time.perf_counter()
         try:
             if mode == "lead":

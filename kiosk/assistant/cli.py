@@ -103,27 +103,19 @@ def ask(cfg: Config, args: argparse.Namespace) -> int:
 
 def _audio_turn(cfg: Config, assistant: Assistant, session: Session, path: str) -> Reply:
     """A full turn from a recording: transcribe (catalog words as hints), then answer."""
-    from kiosk.assistant.reply import Intent
+    from kiosk.assistant.voice import VoiceTurns
     from kiosk.speech.asr import Transcriber
     from kiosk.speech.audio import load_audio
 
     started = time.perf_counter()
     audio = load_audio(path)
     loaded = time.perf_counter()
-    vocab = assistant.catalog.vocabulary()
-    heard = Transcriber(cfg).transcribe(
-        audio, hints=vocab["categories"] + vocab["brands"] + vocab["names"]
-    )
-    if not heard.is_speech:
-        reply = Reply(
-            Intent.OUT_OF_SCOPE, "I didn't hear a request. Please say it again, or type it."
-        )
-    else:
-        reply = assistant.turn(session, heard.text)
-    reply.transcript = heard.text
+    ears = Transcriber(cfg, device=cfg.speech.asr_device)
+    ready = time.perf_counter()
+    reply = VoiceTurns(assistant, ears).turn(session, audio)
     reply.timings_ms = {
         "load_audio": (loaded - started) * 1000,
-        **heard.timings_ms,
+        "load_asr": (ready - loaded) * 1000,
         **reply.timings_ms,
     }
     return reply

@@ -97,6 +97,8 @@ class Reply:
     phrasing: str = "template"
     slots: dict[str, Any] = field(default_factory=dict)
     transcript: str | None = None
+    # The request the transcript was read as, catalog names corrected ("tennis" -> "tents").
+    heard_as: str | None = None
     # Side-by-side rows for a comparison: [["", name A, name B], ["price", ...], ...].
     table: list[list[str]] = field(default_factory=list)
 
@@ -115,4 +117,6 @@ class Reply:
             out["compare"] = self.table
         if self.transcript is not None:
             out["transcript"] = self.transcript
+        if self.heard_as is not None:
+            out["heard_as"] = self.heard_as
         return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +39,9 @@ class Session:
     customer_id: str | None = None  # loyalty customer, for "the tent I bought"
     turns: int = 0
     last_request: str = ""  # redacted, for the staff call note
+    # Random, rotated with every new shopper: lets the anonymous request log count
+    # what was asked together in one visit without tying a visit to a person.
+    token: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def reset(self) -> None:
         """Forget everything about the shopper (idle, "start over")."""

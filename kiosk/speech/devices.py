@@ -58,6 +58,24 @@ def output_available() -> bool:
     return _has_device("output")
 
 
+def describe() -> str:
+    """One line for the technician: the default microphone and speaker, or why none."""
+    sd = _sounddevice()
+    if sd is None:
+        return (
+            "PortAudio is not installed (apt-get install libportaudio2): no microphone, no speaker"
+        )
+    try:
+        found = list(sd.query_devices())
+    except Exception as exc:  # PortAudioError: the host API itself failed
+        return f"audio devices can't be listed: {exc}"
+    if not found:
+        return "no audio devices (no sound card found)"
+    mics = [d["name"] for d in found if int(d.get("max_input_channels", 0)) > 0]
+    speakers = [d["name"] for d in found if int(d.get("max_output_channels", 0)) > 0]
+    return f"microphones: {', '.join(mics) or 'none'}; speakers: {', '.join(speakers) or 'none'}"
+
+
 def play(
     chunks: Iterable[np.ndarray],
     sample_rate: int,
