@@ -207,3 +207,73 @@ async def test_no_pin_configured_means_f9_does_nothing(demo_catalog: Catalog, cf
         await pilot.press("f9")
         await pilot.pause()
         assert len(app.screen_stack) == 1
+
+
+# -- streaming, compare, speech ----------------------------------------------------------
+
+
+async def test_reply_streams_in_facts_first(
+    demo_catalog: Catalog, cfg: Config, bundled_llm: object
+) -> None:
+    seen: list[str] = []
+    app = ShopperApp(cfg, demo_catalog, chat=bundled_llm)  # type: ignore[arg-type]
+    stream_text = app.stream_text
+
+    def watch(text: str) -> None:
+        seen.append(text)
+        stream_text(text)
+
+    app.stream_text = watch  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_request(app, pilot, "tents under 300 dollars")
+        assert seen, "the reply was not streamed"
+        assert "$250" in seen[0], "the checked facts come first"
+        last = list(app.query(".kiosk").results(Static))[-1]
+        assert str(last.render()) == seen[-1], "the screen ends on the final, checked text"
+        assert "$250" in seen[-1]
+        assert not list(app.query(".pending")), "the streamed reply was finalized"
+
+
+async def test_compare_is_shown_side_by_side(demo_catalog: Catalog, cfg: Config) -> None:
+    from textual.widgets import DataTable
+
+    app = ShopperApp(cfg, demo_catalog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_request(
+            app, pilot, "compare the TrailMaster X4 Tent and the Alpine Explorer Tent"
+        )
+        table = app.query_one("#compare", DataTable)
+        assert table.display and not app.query_one("#cards").display
+        assert [str(c.label) for c in table.columns.values()] == [
+            "",
+            "TrailMaster X4 Tent",
+            "Alpine Explorer Tent",
+        ]
+        rows = {
+            str(table.get_row_at(i)[0]): table.get_row_at(i)[1:] for i in range(table.row_count)
+        }
+        assert rows["price"] == ["$250", "$350"]
+        await type_request(app, pilot, "show me sleeping bags")
+        assert not table.display and cards(app)
+
+
+async def test_without_a_microphone_the_screen_says_so_once_and_types(
+    demo_catalog: Catalog, cfg: Config
+) -> None:
+    from kiosk.speech import devices
+    from kiosk.ui.shopper import NO_MICROPHONE
+
+    if devices.input_available():
+        pytest.skip("this machine has a microphone")
+    app = ShopperApp(cfg, demo_catalog, speech=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert said(app).count(NO_MICROPHONE) == 1
+        assert not app.query_one("#talk").display
+        await pilot.press("f5")
+        await pilot.pause()
+        assert said(app).count(NO_MICROPHONE) == 1, "said once, not at every press"
+        await type_request(app, pilot, "where are the tents?")
+        assert "aisle 1" in said(app).lower()
+        assert any("microphone" in p for p in app.speech_problems)

@@ -1,21 +1,26 @@
-"""The shopper screen: typing (and later speech) in, answers and product cards out.
+"""The shopper screen: typing or speech in, answers, product cards and voice out.
 
-One client of the core: every turn runs `Assistant.turn` in a worker thread so the
-screen never freezes, and the screen is locked down (no command palette, no quit
-key, Ctrl+C/Ctrl+Z/Ctrl+\\ do nothing) because shoppers stand at it.
+One client of the core: every turn, every model load and all listening run in
+worker threads so the screen never freezes, and the screen is locked down (no
+command palette, no quit key, Ctrl+C/Ctrl+Z/Ctrl+\\ do nothing) because shoppers
+stand at it. Speech is optional at every step: no microphone means typing (said
+once), no speaker means text only, and any touch or key stops the voice (barge-in).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
-from typing import ClassVar
+from collections import deque
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, HorizontalScroll, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kiosk.assistant.act import EXAMPLES, WHAT_I_DO
@@ -29,9 +34,18 @@ from kiosk.config import Config
 from kiosk.llm.base import ChatModel
 from kiosk.staffauth import PinGate
 
+if TYPE_CHECKING:
+    from kiosk.assistant.voice import VoiceTurns
+    from kiosk.speech.speaker import Speaker
+
 log = logging.getLogger(__name__)
 
 CALM_ERROR = "Sorry, something went wrong on my side. Please try again, or press Call staff."
+NO_MICROPHONE = "There is no microphone working here, so please type your request."
+STATE_READY = "Ready"
+STATE_LISTENING = "Listening..."
+STATE_THINKING = "Thinking..."
+STATE_SPEAKING = "Speaking..."
 
 
 class ProductCard(Static):
@@ -69,6 +83,7 @@ class ShopperApp(App[None], inherit_bindings=False):
             for key in ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+s")
         ),
         Binding("f9", "staff", show=False),
+        Binding("f5", "talk", show=False, priority=True),
     ]
 
     def __init__(
@@ -78,6 +93,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         chat: ChatModel | None = None,
         *,
         load_llm: bool = False,
+        speech: bool = False,
     ) -> None:
         super().__init__()
         self.cfg = cfg
@@ -89,16 +105,27 @@ class ShopperApp(App[None], inherit_bindings=False):
         self._cards_stamp: tuple[int, int] | None = None
         self.pin_gate = PinGate(cfg.ui.staff_pin_hash, cfg.ui.pin_attempts, cfg.ui.pin_lockout_s)
         self._staff_catalog: Catalog | None = None
+        self.speech = speech and cfg.speech.enabled
+        self.voice_turns: VoiceTurns | None = None
+        self.speaker: Speaker | None = None
+        self.microphone = False
+        self.said_no_microphone = False
+        self.stop_listening = threading.Event()
+        self.recent_timings: deque[dict[str, float]] = deque(maxlen=10)
+        self.speech_problems: list[str] = []
+        self._pending: Static | None = None  # the reply being streamed in
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
-            yield Static(f"[b]{self.cfg.store.name}[/b]  shopping help", id="title")
-            yield Static("Ready", id="state")
+            yield Static(f"[b]{self.cfg.store.name}[/b] - shopping help", id="title")
+            yield Static(STATE_READY, id="state")
         yield VerticalScroll(id="conversation")
         yield HorizontalScroll(id="cards")
+        yield DataTable(id="compare", show_cursor=False, zebra_stripes=True)
         with Horizontal(id="bottom"):
             yield Input(placeholder="Type what you're looking for, then Enter", id="ask")
+            yield Button("Talk (F5)", id="talk", variant="primary", disabled=True)
             yield Button("Call staff", id="call", variant="warning")
             yield Button("Start over", id="reset")
 
@@ -107,8 +134,13 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.query_one("#ask", Input).focus()
         self.set_interval(1.0, self.wipe_if_idle)
         self.set_interval(self.cfg.ui.refresh_s, self.refresh_cards)
+        self.query_one("#compare", DataTable).display = False
         if self.load_llm:
             self.load_model()
+        if self.speech:
+            self.load_speech()
+        else:
+            self.query_one("#talk", Button).display = False
 
     def greet(self) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
@@ -152,6 +184,16 @@ class ShopperApp(App[None], inherit_bindings=False):
     # -- input ------------------------------------------------------------------------
     def on_key(self) -> None:
         self.last_input = time.monotonic()
+        self.barge_in()
+
+    def barge_in(self) -> None:
+        """A key, a touch or typing: the shopper wants to talk, so the voice stops."""
+        if self.speaker is not None and self.speaker.speaking:
+            self.speaker.stop(wait_s=0)
+
+    @on(Input.Changed, "#ask")
+    def typing(self) -> None:
+        self.barge_in()
 
     @on(Input.Submitted, "#ask")
     def submitted(self, event: Input.Submitted) -> None:
@@ -162,23 +204,36 @@ class ShopperApp(App[None], inherit_bindings=False):
 
     @on(Button.Pressed, "#call")
     def call_staff(self) -> None:
+        self.barge_in()
         self.ask("call staff")
 
     @on(Button.Pressed, "#reset")
     def start_over(self) -> None:
         self.wipe()
 
+    def show_request(self, text: str) -> None:
+        conversation = self.query_one("#conversation", VerticalScroll)
+        conversation.mount(Static(f"You: {text}", classes="shopper"))
+        self._pending = Static("...", classes="kiosk pending")
+        conversation.mount(self._pending)
+        conversation.scroll_end(animate=False)
+
     def ask(self, text: str) -> None:
         self.last_input = time.monotonic()
-        self.query_one("#conversation", VerticalScroll).mount(
-            Static(f"You: {text}", classes="shopper")
-        )
-        self.set_state("Thinking...")
+        self.show_request(text)
+        self.set_state(STATE_THINKING)
         self.run_turn(text)
+
+    def stream_text(self, text: str) -> None:
+        """Checked text as the assistant produces it: facts first, phrasing after."""
+        if self._pending is not None:
+            self._pending.update(text)
 
     @work(thread=True, exclusive=True, group="turn", exit_on_error=False)
     def run_turn(self, text: str) -> Reply:
-        reply = self.assistant.turn(self.session, text)
+        reply = self.assistant.turn(
+            self.session, text, on_chunk=lambda t: self.call_from_thread(self.stream_text, t)
+        )
         self.call_from_thread(self.show_reply, reply)
         return reply
 
@@ -191,28 +246,171 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.assistant.chat = chat
         self.assistant.warm()
 
+    # -- speech -----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="speech", exit_on_error=False)
+    def load_speech(self) -> None:
+        """Whisper, the voice and the audio devices, found without blocking the screen."""
+        from kiosk.assistant.voice import VoiceTurns
+        from kiosk.speech import devices
+        from kiosk.speech.asr import Transcriber
+        from kiosk.speech.speaker import Speaker
+        from kiosk.speech.tts import Synthesizer
+
+        voice = None
+        if self.cfg.speech.speak_replies and devices.output_available():
+            voice = Synthesizer(self.cfg)
+        self.speaker = Speaker(self.cfg, voice, on_state=self._speaking_changed)
+        if not self.speaker.available:
+            self.speech_problems.append(self.speaker.problem)
+        if devices.input_available():
+            ears = Transcriber(self.cfg, device=self.cfg.speech.asr_device)
+            self.voice_turns = VoiceTurns(self.assistant, ears)
+            self.microphone = True
+        else:
+            self.speech_problems.append("no microphone found")
+        self.call_from_thread(self.speech_ready)
+
+    def speech_ready(self) -> None:
+        talk = self.query_one("#talk", Button)
+        talk.disabled = not self.microphone
+        if not self.microphone:
+            talk.display = False
+            self.tell_no_microphone()
+        elif self.cfg.speech.mode == "hands_free":
+            self.listen(hands_free=True)
+
+    def tell_no_microphone(self) -> None:
+        """Said once per shopper; from then on the screen is a typing kiosk."""
+        if self.said_no_microphone:
+            return
+        self.said_no_microphone = True
+        self.query_one("#conversation", VerticalScroll).mount(
+            Static(NO_MICROPHONE, classes="kiosk note")
+        )
+
+    def _speaking_changed(self, speaking: bool) -> None:
+        state = STATE_SPEAKING if speaking else STATE_READY
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.call_from_thread(self.set_state, state)
+
+    def action_talk(self) -> None:
+        """F5 or the Talk button: stop the voice and listen for one request."""
+        self.last_input = time.monotonic()
+        self.barge_in()
+        if not self.microphone:
+            if self.speech:
+                self.tell_no_microphone()
+            return
+        self.listen(hands_free=False)
+
+    @on(Button.Pressed, "#talk")
+    def talk_pressed(self) -> None:
+        self.action_talk()
+
+    @work(thread=True, exclusive=True, group="listen", exit_on_error=False)
+    def listen(self, hands_free: bool) -> None:
+        """One request (push-to-talk), or request after request (hands-free)."""
+        from kiosk.speech import devices
+        from kiosk.speech.audio import SpeechError
+        from kiosk.speech.speaker import device_setting
+
+        assert self.voice_turns is not None
+        self.stop_listening.clear()
+        while not self.stop_listening.is_set():
+            speaker = self.speaker
+            speaking = speaker is not None and speaker.speaking
+            if hands_free and speaking and not self.cfg.speech.echo_cancelled:
+                time.sleep(0.05)  # half-duplex: the open speaker would be heard
+                continue
+            self.call_from_thread(self.set_state, STATE_LISTENING)
+            try:
+                audio = devices.record_utterance(
+                    silence_ms=self.cfg.speech.silence_ms,
+                    max_s=self.cfg.speech.max_utterance_s,
+                    device=device_setting(self.cfg.speech.input_device),
+                    stop_event=self.stop_listening,
+                    on_speech=self.barge_in if self.cfg.speech.echo_cancelled else None,
+                )
+            except SpeechError as exc:
+                self.microphone = False
+                self.speech_problems.append(exc.message)
+                self.call_from_thread(self.speech_ready)
+                return
+            if audio.size:
+                self.call_from_thread(self.set_state, STATE_THINKING)
+                reply = self.voice_turns.turn(self.session, audio)
+                self.call_from_thread(self.show_spoken, reply)
+            else:
+                self.call_from_thread(self.set_state, STATE_READY)
+            if not hands_free:
+                return
+
+    def show_spoken(self, reply: Reply) -> None:
+        if reply.transcript:
+            self.last_input = time.monotonic()
+            self.show_request(reply.transcript)
+        self.show_reply(reply)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
             return
         log.error("worker %s failed: %r", event.worker.name, event.worker.error)
-        if event.worker.group == "turn":
-            self.set_state("Ready")
+        if event.worker.group in ("turn", "listen"):
+            self.set_state(STATE_READY)
+            if self._pending is not None:
+                self._pending.remove()
+                self._pending = None
             self.query_one("#conversation", VerticalScroll).mount(
                 Static(CALM_ERROR, classes="kiosk error")
             )
+        elif event.worker.group == "speech":
+            self.speech_problems.append(f"speech could not start: {event.worker.error}")
+            self.microphone = False
+            self.speech_ready()
+
+    def on_unmount(self) -> None:
+        self.stop_listening.set()
+        if self.speaker is not None:
+            self.speaker.stop(wait_s=0)
 
     # -- output -----------------------------------------------------------------------
     def show_reply(self, reply: Reply) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
-        conversation.mount(Static(reply.text, classes="kiosk"))
+        if self._pending is not None:
+            self._pending.update(reply.text)
+            self._pending.remove_class("pending")
+            self._pending = None
+        else:
+            conversation.mount(Static(reply.text, classes="kiosk"))
         conversation.scroll_end(animate=False)
+        self.recent_timings.append(dict(reply.timings_ms))
         cards = self.query_one("#cards", HorizontalScroll)
-        if reply.products:
+        compare = self.query_one("#compare", DataTable)
+        if reply.table:
+            self.show_compare(reply.table)
+        elif reply.products:
+            compare.display = False
+            cards.display = True
             cards.remove_children()
             cards.mount_all([ProductCard(c) for c in reply.products])
         elif reply.actions and reply.actions[0].kind == "session_reset":
             cards.remove_children()
-        self.set_state("Ready")
+            compare.display = False
+            cards.display = True
+        self.set_state(STATE_READY)
+        if self.speaker is not None and self.speaker.say(reply.text):
+            self.set_state(STATE_SPEAKING)
+
+    def show_compare(self, table: list[list[str]]) -> None:
+        """Two or more products side by side: one column each, one row per fact."""
+        compare = self.query_one("#compare", DataTable)
+        compare.clear(columns=True)
+        header, *rows = table
+        compare.add_columns(*header)
+        for row in rows:
+            compare.add_row(*row)
+        self.query_one("#cards", HorizontalScroll).display = False
+        compare.display = True
 
     def refresh_cards(self) -> None:
         """Staff changed a price or stock: the cards on screen follow at once."""
@@ -236,8 +434,14 @@ class ShopperApp(App[None], inherit_bindings=False):
 
     def wipe(self) -> None:
         """A new shopper starts clean: conversation, cards and session are forgotten."""
+        if self.speaker is not None:
+            self.speaker.stop(wait_s=0)
         self.session.reset()
         self.last_input = time.monotonic()
+        self._pending = None
+        self.said_no_microphone = False
         self.greet()
         self.query_one("#ask", Input).value = ""
-        self.set_state("Ready")
+        self.query_one("#compare", DataTable).display = False
+        self.query_one("#cards", HorizontalScroll).display = True
+        self.set_state(STATE_READY)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -23,15 +24,18 @@ from textual.widgets import (
     Footer,
     Input,
     Label,
+    ProgressBar,
     Static,
     TabbedContent,
     TabPane,
 )
+from textual.worker import Worker, WorkerState
 
 from kiosk import __version__
 from kiosk.catalog.records import format_price, parse_price
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
+from kiosk.errors import KioskError
 from kiosk.staffauth import PinGate
 
 
@@ -53,6 +57,7 @@ class StaffScreen(Screen[None]):
         with TabbedContent(initial="calls"):
             with TabPane("Staff calls", id="calls"):
                 yield DataTable(id="call-table", cursor_type="row")
+                yield Label("No open staff calls.", id="calls-empty")
                 with Horizontal(classes="buttons"):
                     yield Button("Acknowledge", id="ack")
                     yield Button("Close", id="close-call")
@@ -66,7 +71,19 @@ class StaffScreen(Screen[None]):
                     yield Input(placeholder="shelf", id="edit-shelf")
                     yield Button("Save", id="save", variant="primary")
                 yield Label("", id="edit-status")
+            with TabPane("Import", id="import"):
+                yield Label("Catalog file or folder (CSV, JSON, Shopify export, Contoso folder):")
+                with Horizontal(classes="buttons"):
+                    yield Input(placeholder="/path/to/products.csv", id="import-path")
+                    yield Button("Import", id="import-run", variant="primary")
+                yield ProgressBar(id="import-progress", show_eta=False)
+                yield Static("", id="import-report")
             with TabPane("Technician", id="tech"):
+                with Horizontal(classes="buttons"):
+                    yield Button("Test microphone", id="test-mic")
+                    yield Button("Test speaker", id="test-speaker")
+                    yield Button("Refresh", id="tech-refresh")
+                yield Label("", id="test-result")
                 yield Static("", id="tech-info")
         yield Footer()
 
@@ -85,7 +102,8 @@ class StaffScreen(Screen[None]):
         """The queue updates live as shoppers press "call staff" on any kiosk."""
         table = self.query_one("#call-table", DataTable)
         calls = self.catalog.staff_calls()
-        rows = [(str(c.id), c.at[11:16], c.kiosk, c.looking_for, c.status) for c in calls]
+        rows = [(str(c.id), local_time(c.at), c.kiosk, c.looking_for, c.status) for c in calls]
+        self.query_one("#calls-empty", Label).display = not rows
         current = [tuple(str(v) for v in table.get_row_at(i)) for i in range(table.row_count)]
         if rows != current:
             table.clear()
@@ -163,22 +181,92 @@ class StaffScreen(Screen[None]):
 
     # -- technician ---------------------------------------------------------------
     def show_tech(self) -> None:
-        from kiosk import provision
+        self.query_one("#tech-info", Static).update(
+            "\n".join(tech_lines(self.cfg, self.catalog, self.app))
+        )
 
-        stats = self.catalog.stats()
-        lines = [
-            f"kiosk {__version__}",
-            f"catalog: {self.catalog.path}",
-            f"  {stats.products} products, {stats.in_stock} in stock, "
-            f"{stats.unplaced} without an aisle, {stats.documents} documents, "
-            f"{stats.size_bytes / 1e6:.1f} MB",
-        ]
-        for s in provision.verify(self.cfg):
-            state = "OK" if s.ok else s.problem
-            lines.append(f"model {s.role}: {s.path} ({s.size / 1e6:.0f} MB) {state}")
-        disk = shutil.disk_usage(self.cfg.home_path if self.cfg.home_path.exists() else "/")
-        lines.append(f"disk: {disk.free / 1e9:.1f} GB free; CPU cores: {os.cpu_count()}")
-        self.query_one("#tech-info", Static).update("\n".join(lines))
+    # -- import -------------------------------------------------------------------
+    @on(Button.Pressed, "#import-run")
+    @on(Input.Submitted, "#import-path")
+    def start_import(self) -> None:
+        raw = self.query_one("#import-path", Input).value.strip()
+        report = self.query_one("#import-report", Static)
+        if not raw:
+            report.update("Type the path of a catalog file or folder first.")
+            return
+        self.query_one("#import-run", Button).disabled = True
+        self.query_one("#import-progress", ProgressBar).update(total=None, progress=0)
+        report.update(f"Importing {raw} ...")
+        self.run_import(Path(raw).expanduser())
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def run_import(self, path: Path) -> str:
+        """On its own connection, like `kiosk import` in another process: one transaction."""
+        from kiosk.catalog.db import connect
+        from kiosk.catalog.importers import import_paths
+
+        def progress(done: int, total: int | None) -> None:
+            self.app.call_from_thread(self.import_progress, done, total)
+
+        conn = connect(self.catalog.path or self.cfg.catalog_path)
+        try:
+            s = import_paths(conn, [path], progress=progress)
+        finally:
+            conn.close()
+        return (
+            f"Imported {s.products} products, {s.documents} documents, {s.reviews} reviews"
+            + (f" ({s.skipped} rows skipped)" if s.skipped else "")
+            + f" from {path}."
+        )
+
+    def import_progress(self, done: int, total: int | None) -> None:
+        self.query_one("#import-progress", ProgressBar).update(total=total, progress=done)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "import" or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        self.query_one("#import-run", Button).disabled = False
+        report = self.query_one("#import-report", Static)
+        if event.state == WorkerState.SUCCESS:
+            report.update(str(event.worker.result))
+            self.show_products(self.query_one("#product-search", Input).value)
+            self.show_tech()
+            return
+        error = event.worker.error
+        if isinstance(error, KioskError):
+            text = f"Not imported; the catalog is unchanged.\n{error.message}"
+        else:
+            text = f"Not imported; the catalog is unchanged.\n{type(error).__name__}: {error}"
+        report.update(text)
+
+    # -- technician tests -----------------------------------------------------------
+    @on(Button.Pressed, "#tech-refresh")
+    def tech_refresh(self) -> None:
+        self.show_tech()
+
+    @on(Button.Pressed, "#test-mic")
+    def test_mic(self) -> None:
+        self.query_one("#test-result", Label).update("Microphone: speak now (up to 5 s) ...")
+        self.mic_test()
+
+    @work(thread=True, exclusive=True, group="audio-test", exit_on_error=False)
+    def mic_test(self) -> None:
+        self.app.call_from_thread(self._test_result, microphone_test(self.cfg))
+
+    @on(Button.Pressed, "#test-speaker")
+    def test_speaker(self) -> None:
+        self.query_one("#test-result", Label).update("Speaker: playing a test sentence ...")
+        self.speaker_test()
+
+    @work(thread=True, exclusive=True, group="audio-test", exit_on_error=False)
+    def speaker_test(self) -> None:
+        self.app.call_from_thread(self._test_result, speaker_test(self.cfg))
+
+    def _test_result(self, text: str) -> None:
+        self.query_one("#test-result", Label).update(text)
 
     def action_leave(self) -> None:
         if self.standalone:
@@ -248,3 +336,92 @@ class StaffApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(StaffScreen(self.cfg, self.catalog, standalone=True))
+
+
+def local_time(stamp: str) -> str:
+    """'2026-11-23T16:05:00Z' (stored in UTC) as the store's wall-clock 'HH:MM'."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().strftime("%H:%M")
+    except ValueError:
+        return stamp[11:16]
+
+
+def tech_lines(cfg: Config, catalog: Catalog, app: Any = None) -> list[str]:
+    """What a technician checks first: version, catalog, models and where they run, audio."""
+    from kiosk import provision
+    from kiosk.speech import devices
+
+    stats = catalog.stats()
+    lines = [
+        f"kiosk {__version__}",
+        f"catalog: {catalog.path}",
+        f"  {stats.products} products, {stats.in_stock} in stock, "
+        f"{stats.unplaced} without an aisle, {stats.documents} documents, "
+        f"{stats.size_bytes / 1e6:.1f} MB",
+    ]
+    for s in provision.verify(cfg):
+        state = "OK" if s.ok else s.problem
+        lines.append(f"model {s.role}: {s.path} ({s.size / 1e6:.0f} MB) {state}")
+    assistant = getattr(app, "assistant", None)
+    chat = getattr(assistant, "chat", None)
+    if chat is not None:
+        lines.append(f"LLM loaded: {chat.name} on {chat.device}")
+    elif cfg.llm.backend == "remote":
+        lines.append(f"LLM: remote {cfg.llm.url} (not connected in this process)")
+    else:
+        lines.append(f"LLM: {cfg.llm.backend} (not loaded in this process)")
+    lines.append(f"speech recognition on {cfg.speech.asr_device}; mode {cfg.speech.mode}")
+    lines.append("audio: " + devices.describe())
+    for problem in getattr(app, "speech_problems", []):
+        lines.append(f"  speech: {problem}")
+    timings = list(getattr(app, "recent_timings", []))[-5:]
+    if timings:
+        lines.append("last turns (ms):")
+        for t in timings:
+            lines.append("  " + ", ".join(f"{k} {v:.0f}" for k, v in t.items()))
+    disk = shutil.disk_usage(cfg.home_path if cfg.home_path.exists() else "/")
+    lines.append(f"disk: {disk.free / 1e9:.1f} GB free; CPU cores: {os.cpu_count()}")
+    return lines
+
+
+def microphone_test(cfg: Config, seconds: float = 5.0) -> str:
+    """Record one utterance and say what came in: level and length, never the audio."""
+    import numpy as np
+
+    from kiosk.speech import devices
+    from kiosk.speech.audio import SpeechError
+    from kiosk.speech.speaker import device_setting
+
+    try:
+        audio = devices.record_utterance(
+            max_s=seconds,
+            start_timeout_s=seconds,
+            device=device_setting(cfg.speech.input_device),
+        )
+    except SpeechError as exc:
+        return f"Microphone: FAILED - {exc.message}"
+    if audio.size == 0:
+        return f"Microphone: works, but heard no speech in {seconds:.0f} s"
+    peak = float(np.abs(audio).max())
+    return f"Microphone: OK - heard {audio.size / 16000:.1f} s of speech, peak level {peak:.2f}"
+
+
+def speaker_test(cfg: Config) -> str:
+    """Speak one sentence on the configured speaker and wait for it to finish."""
+    import time
+
+    from kiosk.speech.speaker import Speaker
+    from kiosk.speech.tts import Synthesizer
+
+    try:
+        speaker = Speaker(cfg, Synthesizer(cfg))
+    except KioskError as exc:
+        return f"Speaker: FAILED - {exc.message}"
+    if not speaker.available:
+        return f"Speaker: FAILED - {speaker.problem}"
+    speaker.say("This is the kiosk speaker test.")
+    while speaker.speaking:
+        time.sleep(0.05)
+    return f"Speaker: FAILED - {speaker.problem}" if speaker.problem else "Speaker: OK - played"
