@@ -277,3 +277,40 @@ async def test_without_a_microphone_the_screen_says_so_once_and_types(
         await type_request(app, pilot, "where are the tents?")
         assert "aisle 1" in said(app).lower()
         assert any("microphone" in p for p in app.speech_problems)
+
+
+async def test_systemd_hears_ready_then_watchdog_pings(
+    demo_catalog: Catalog, cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify"))
+    sock.setblocking(False)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")  # ping every 0.1 s
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+
+    def received() -> list[str]:
+        out = []
+        while True:
+            try:
+                out.append(sock.recv(4096).decode())
+            except BlockingIOError:
+                return out
+
+    app = ShopperApp(cfg, demo_catalog, speech=True)  # loads whisper first: READY waits
+    async with app.run_test(size=(80, 24)) as pilot:
+        first = received()
+        assert not any("READY=1" in m for m in first), "ready before speech was loaded"
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if not app._loading:
+                break
+        await pilot.pause(0.35)
+    messages = first + received()
+    sock.close()
+    ready = [i for i, m in enumerate(messages) if m.startswith("READY=1")]
+    assert len(ready) == 1
+    assert messages.count("WATCHDOG=1") >= 2
+    assert messages[-1] == "STOPPING=1"

@@ -141,7 +141,7 @@ def voice_turn(cfg: Config, ears: Transcriber, voice: Synthesizer, runs: int) ->
 
 def run(cfg: Config, *, runs: int = 5) -> int:
     """Print the speech figures; 0 when done (a missing model raises ModelError)."""
-    ears, load_asr = _timed(lambda: Transcriber(cfg))
+    ears, load_asr = _timed(lambda: Transcriber(cfg, device=cfg.speech.asr_device))
     voice, load_tts = _timed(lambda: Synthesizer(cfg))
     print(
         f"models: whisper {ears.path.name} on {ears.device} with {ears.threads} threads "

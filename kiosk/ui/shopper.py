@@ -32,6 +32,7 @@ from kiosk.catalog.records import format_price
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.llm.base import ChatModel
+from kiosk.ops.sdnotify import Notifier
 from kiosk.staffauth import PinGate
 
 if TYPE_CHECKING:
@@ -114,6 +115,10 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.recent_timings: deque[dict[str, float]] = deque(maxlen=10)
         self.speech_problems: list[str] = []
         self._pending: Static | None = None  # the reply being streamed in
+        # systemd: READY=1 once the models this screen loads are in (or failed and
+        # templates/typing took over), WATCHDOG=1 from this event loop.
+        self.notifier = Notifier()
+        self._loading: set[str] = set()
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -136,11 +141,26 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.set_interval(self.cfg.ui.refresh_s, self.refresh_cards)
         self.query_one("#compare", DataTable).display = False
         if self.load_llm:
+            self._loading.add("model")
             self.load_model()
         if self.speech:
+            self._loading.add("speech")
             self.load_speech()
         else:
             self.query_one("#talk", Button).display = False
+        interval = self.notifier.watchdog_interval_s()
+        if interval is not None:  # on this loop: a frozen screen stops the pings
+            self.set_interval(interval, self.notifier.watchdog)
+        if self._loading:
+            self.notifier.status("loading models")
+        else:
+            self.loaded("")
+
+    def loaded(self, part: str) -> None:
+        """One load finished (or failed: templates and typing still serve shoppers)."""
+        self._loading.discard(part)
+        if not self._loading:
+            self.notifier.ready("serving shoppers")
 
     def greet(self) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
@@ -352,6 +372,11 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.show_reply(reply)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR) and event.worker.group in (
+            "model",
+            "speech",
+        ):
+            self.loaded(event.worker.group)
         if event.state != WorkerState.ERROR:
             return
         log.error("worker %s failed: %r", event.worker.name, event.worker.error)
@@ -369,6 +394,7 @@ class ShopperApp(App[None], inherit_bindings=False):
             self.speech_ready()
 
     def on_unmount(self) -> None:
+        self.notifier.stopping()
         self.stop_listening.set()
         if self.speaker is not None:
             self.speaker.stop(wait_s=0)
