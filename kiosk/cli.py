@@ -9,6 +9,7 @@ traceback reaches a shopper or a store script.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -160,6 +161,102 @@ def cmd_say(cfg: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(cfg: Config | None, args: argparse.Namespace) -> int:
+    from kiosk.ops.doctor import diagnose, exit_code, format_table
+
+    checks = diagnose(args.config, full=args.full)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(c) for c in checks], indent=2))
+    else:
+        print(format_table(checks))
+    return exit_code(checks)
+
+
+def cmd_sync(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.ops.sync import sync_once
+
+    result = sync_once(cfg, force=args.force)
+    print(result.message)
+    return result.exit_code
+
+
+def cmd_insights(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.catalog.repository import Catalog
+    from kiosk.insights.log import apply_retention
+    from kiosk.insights.report import build_report, format_report, write_csv
+
+    with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        apply_retention(catalog.conn, cfg.insights.retention_days)
+        report = build_report(catalog, days=args.days, retention_days=cfg.insights.retention_days)
+    if args.csv:
+        rows = write_csv(report, args.csv)
+        print(f"wrote {rows} rows to {args.csv}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    elif not args.csv:
+        print(format_report(report))
+    return 0
+
+
+def cmd_describe(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.catalog.repository import Catalog
+    from kiosk.insights.describe import check_description, draft_description, save_description
+
+    with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        product = catalog.product(args.product)
+        if product is None:
+            by_name = [p for p in catalog.all_products() if p.name.lower() == args.product.lower()]
+            if not by_name:
+                hits = catalog.products(
+                    [h.product_id for h in catalog.search(args.product, limit=3)]
+                )
+                near = "; ".join(f"{p.id} ({p.name})" for p in hits)
+                raise KioskError(
+                    f"no product {args.product!r}" + (f"; did you mean {near}?" if near else ""),
+                    code="unknown_product",
+                )
+            product = by_name[0]
+        if args.text:
+            problems = check_description(catalog, product, args.text)
+            out = {
+                "product_id": product.id,
+                "text": args.text,
+                "source": "staff",
+                "rejected_reasons": problems,
+            }
+        else:
+            chat = None
+            if not args.no_llm and cfg.llm.backend != "none":
+                from kiosk.llm.base import load_chat_model
+
+                try:
+                    chat = load_chat_model(cfg)
+                except KioskError as exc:
+                    print(f"kiosk: model not loaded [{exc.code}]: {exc.message}", file=sys.stderr)
+            try:
+                draft = draft_description(catalog, product.id, chat, timeout_s=cfg.llm.timeout_s)
+            finally:
+                if chat is not None:
+                    chat.close()
+            out = draft.to_json()
+        if args.json:
+            print(json.dumps(out, indent=2))
+        else:
+            print(f"{product.name} ({product.id}), {out['source']} draft:\n{out['text']}")
+            for reason in out["rejected_reasons"]:
+                print(f"  rejected: {reason}")
+        if args.save:
+            if args.text and out["rejected_reasons"] and not args.force:
+                raise KioskError(
+                    "not saved: the text says what the specs don't (see above); "
+                    "fix it, or --force to save it anyway",
+                    code="description_rejected",
+                )
+            save_description(catalog, product.id, str(out["text"]), source=str(out["source"]))
+            print(f"saved as the description of {product.id}", file=sys.stderr)
+    return 0
+
+
 def cmd_listen(cfg: Config, args: argparse.Namespace) -> int:
     from kiosk.assistant.listen import listen
 
@@ -214,11 +311,15 @@ def run_kiosk(cfg: Config) -> int:
         from kiosk.assistant.session import Session
 
         with open_assistant(cfg) as assistant:
+            assistant.log_requests = True  # the text kiosk serves shoppers too
             return repl(assistant, Session(), as_json=False)
     from kiosk.ui.shopper import ShopperApp
 
     with Catalog.open(cfg.catalog_path, create=False) as catalog:
-        ShopperApp(cfg, catalog, load_llm=cfg.llm.backend != "none").run()
+        app = ShopperApp(
+            cfg, catalog, load_llm=cfg.llm.backend != "none", speech=cfg.speech.enabled
+        )
+        app.run()
     return 0
 
 
@@ -296,6 +397,32 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-llm", action="store_true", help="template replies, no model")
     s.set_defaults(func=cmd_listen)
 
+    s = sub.add_parser("doctor", help="check models, catalog, audio, GPU, disk and config")
+    s.add_argument("--full", action="store_true", help="re-hash every model file")
+    s.add_argument("--json", action="store_true", help="print the checks as JSON")
+    s.set_defaults(func=cmd_doctor)
+
+    s = sub.add_parser("sync", help="import the configured catalog feed (sync.feed) if it changed")
+    s.add_argument("--force", action="store_true", help="import even an unchanged feed")
+    s.set_defaults(func=cmd_sync)
+
+    s = sub.add_parser("insights", help="what shoppers asked, didn't find, and think")
+    s.add_argument("--days", type=int, default=30, help="look back this many days")
+    s.add_argument("--json", action="store_true", help="print the report as JSON")
+    s.add_argument("--csv", metavar="FILE", help="write the report as CSV for a spreadsheet")
+    s.set_defaults(func=cmd_insights)
+
+    s = sub.add_parser(
+        "describe", help="draft a product description from its specs (checked), or save one"
+    )
+    s.add_argument("product", help="product id or exact name")
+    s.add_argument("--text", help="staff's own text: checked against the specs")
+    s.add_argument("--save", action="store_true", help="save the draft (or --text)")
+    s.add_argument("--force", action="store_true", help="with --text: save despite problems")
+    s.add_argument("--no-llm", action="store_true", help="the template draft, no model")
+    s.add_argument("--json", action="store_true", help="print the draft as JSON")
+    s.set_defaults(func=cmd_describe)
+
     s = sub.add_parser("say", help="speak a text with the bundled voice")
     s.add_argument("text", nargs="+")
     s.add_argument("--out", metavar="FILE.wav", help="write the speech to this WAV file")
@@ -314,11 +441,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _configure_logging(cfg: Config, command: str | None) -> None:
+    """journald under systemd, else a rotating file; never onto a Textual screen."""
+    from kiosk.ops.logsetup import configure_logging
+
+    screen = command in (None, "staff") and sys.stdin.isatty() and sys.stdout.isatty()
+    configure_logging(cfg, tui=screen)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "doctor":  # reports a broken config instead of failing on it
+            return cmd_doctor(None, args)
         cfg = load(args.config)
+        _configure_logging(cfg, args.command)
         if args.command is None:
             return run_kiosk(cfg)
         result: int = args.func(cfg, args)

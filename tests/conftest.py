@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,3 +51,19 @@ def bundled_llm(llm_cfg: Config) -> Iterator[LocalLlama]:
     m = LocalLlama(provision.resolve(llm_cfg, "llm"), llm_cfg)
     yield m
     m.close()
+
+
+def kiosk(
+    home: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`kiosk ARGS` in a fresh process as a store script runs it, on its own KIOSK_HOME."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    full_env.update({"KIOSK_HOME": str(home), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+    )

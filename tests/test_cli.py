@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CONTOSO
-
-
-def kiosk(
-    home: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    full_env.update({"KIOSK_HOME": str(home), **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=300,
-    )
+from tests.conftest import CONTOSO, kiosk
 
 
 def test_import_then_search_json(tmp_path: Path) -> None:

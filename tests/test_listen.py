@@ -8,9 +8,6 @@ to end; with no microphone here, the fallback to typing is the real path taken.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +18,7 @@ from kiosk.speech import devices
 from kiosk.speech.audio import RATE, to_16k_mono
 from kiosk.speech.speaker import Speaker, scaled
 from kiosk.speech.tts import Synthesizer, write_wav
+from tests.conftest import kiosk
 
 
 @pytest.fixture(scope="module")
@@ -31,21 +29,6 @@ def cfg() -> Config:
 @pytest.fixture(scope="module")
 def voice(cfg: Config) -> Synthesizer:
     return Synthesizer(cfg)
-
-
-def kiosk(
-    home: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    full_env.update({"KIOSK_HOME": str(home), **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=300,
-    )
 
 
 def recording(voice: Synthesizer, path: Path, *requests: str, pause_s: float = 1.2) -> Path:

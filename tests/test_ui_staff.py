@@ -76,3 +76,92 @@ async def test_technician_tab_shows_models_audio_and_tests(tmp_path: Path, demo_
                 await pilot.pause()
                 result = str(screen.query_one("#test-result", Label).render())
                 assert result.startswith("Speaker: FAILED") and "speaker" in result
+
+
+async def test_attribute_edit_reaches_search(tmp_path: Path, demo_db: Path) -> None:
+    from kiosk.ui.staff import set_attribute
+
+    cfg = staff_cfg(tmp_path)
+    cfg.catalog_path.write_bytes(demo_db.read_bytes())
+    with Catalog.open(cfg.catalog_path) as catalog:
+
+        def search_text() -> str:
+            row = catalog.conn.execute(
+                "SELECT extra FROM product_fts WHERE rowid = "
+                "(SELECT num FROM products WHERE id = '1')"
+            ).fetchone()
+            return str(row[0])
+
+        before = search_text()
+        assert "1" not in [h.product_id for h in catalog.search("tangerine")]
+        assert set_attribute(catalog, "1", "Accent colour", "tangerine").startswith("Saved")
+        product = catalog.product("1")
+        assert product is not None and product.attributes["accent_colour"] == "tangerine"
+        assert [h.product_id for h in catalog.search("tangerine")] == ["1"]
+        after = search_text()
+        assert "accent colour tangerine" in after
+        for word in before.split():
+            assert word in after, "the rest of its search text stays"
+        assert len(after) < len(before) + 40, "nothing doubled"
+        assert set_attribute(catalog, "1", "accent colour", "").startswith("Removed")
+        assert catalog.search("tangerine") == []
+        assert set_attribute(catalog, "1", "!!", "x").startswith("Not saved")
+        assert set_attribute(catalog, "1", "nothing_here", "").startswith("Not saved")
+
+
+async def test_description_draft_is_checked_then_approved(tmp_path: Path, demo_db: Path) -> None:
+    cfg = staff_cfg(tmp_path)
+    cfg.catalog_path.write_bytes(demo_db.read_bytes())
+    with Catalog.open(cfg.catalog_path) as catalog:
+        app = StaffApp(cfg, catalog)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, StaffScreen)
+            screen.query_one(TabbedContent).active = "catalog"
+            await pilot.pause()
+            screen.selected = "1"
+            screen.query_one("#describe", Button).press()
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            from textual.widgets import TextArea
+
+            box = screen.query_one("#draft-text", TextArea)
+            assert screen.query_one("#draft-box").display
+            assert "TrailMaster X4 Tent" in box.text
+            box.text = "The TrailMaster X4 Tent sleeps 9 and weighs 2 lbs."  # a staff typo
+            screen.query_one("#draft-approve", Button).press()
+            await pilot.pause()
+            status = str(screen.query_one("#edit-status", Label).render())
+            assert status.startswith("Not saved")
+            assert catalog.product("1").description != box.text  # type: ignore[union-attr]
+            box.text = "The TrailMaster X4 Tent is a 4-person tent that weighs 12 lbs."
+            screen.query_one("#draft-approve", Button).press()
+            await pilot.pause()
+            assert "Saved the description" in str(screen.query_one("#edit-status", Label).render())
+            assert catalog.product("1").description == box.text  # type: ignore[union-attr]
+
+
+async def test_insights_tab_shows_what_shoppers_asked(tmp_path: Path, demo_db: Path) -> None:
+    from kiosk.assistant.assistant import Assistant
+    from kiosk.assistant.session import Session
+
+    cfg = staff_cfg(tmp_path)
+    cfg.catalog_path.write_bytes(demo_db.read_bytes())
+    with Catalog.open(cfg.catalog_path) as catalog:
+        assistant = Assistant(catalog, cfg)
+        assistant.log_requests = True
+        for text in ("do you have kayaks?", "inflatable kayak", "a kayak", "tents"):
+            assistant.turn(Session(), text)
+        app = StaffApp(cfg, catalog)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.screen.query_one(TabbedContent).active = "insights"
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            report = str(app.screen.query_one("#insights-report", Static).render())
+            assert "kayak" in report.lower()
+            await pilot.click("#insights-csv")
+            await pilot.pause()
+            written = list(tmp_path.glob("insights-*.csv"))
+            assert len(written) == 1 and "kayak" in written[0].read_text().lower()

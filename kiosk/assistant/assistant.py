@@ -78,6 +78,10 @@ class Assistant:
         self._lexicon: Lexicon | None = None
         self._lexicon_stamp: tuple[int, int] | None = None
         self.llm_failures = 0
+        # Shopper-facing fronts (the screen, `kiosk listen`, the text kiosk) turn this on:
+        # each turn goes, redacted, into the anonymous request log for the insights.
+        # `kiosk ask` leaves it off, so store scripts and checks don't count as demand.
+        self.log_requests = False
 
     def lexicon(self) -> Lexicon:
         """The catalog's vocabulary, rebuilt only when the catalog changed."""
@@ -141,7 +145,24 @@ class Assistant:
         session.last_request = redact(text)[:200]
         timings["total"] = (time.perf_counter() - t0) * 1000
         reply.timings_ms = timings
+        if self.log_requests and self.cfg.insights.enabled:
+            self._log(session, text, reply)
         return reply
+
+    def _log(self, session: Session, text: str, reply: Reply) -> None:
+        """The request log never costs a shopper their answer: a failure is only logged."""
+        from kiosk.insights.log import record_turn
+
+        try:
+            record_turn(
+                self.catalog.conn,
+                text=text,
+                reply=reply,
+                session_token=session.token,
+                kiosk=self.cfg.assistant.kiosk_id,
+            )
+        except Exception as exc:  # disk full, database locked: the turn still stands
+            log.warning("request not logged: %s", type(exc).__name__)
 
     def _act(self, u: Understanding, s: Session, lex: Lexicon) -> Outcome:
         actor = Actor(self.catalog, lex, self.cfg.search.limit, self.cfg.assistant.kiosk_id)

@@ -125,6 +125,7 @@ def listen(cfg: Config, args: argparse.Namespace) -> int:
 
     quiet = bool(args.json)
     with open_assistant(cfg, use_llm=not args.no_llm, quiet=quiet) as assistant:
+        assistant.log_requests = not args.file  # a recording is a test, not a shopper
         session = Session()
         ears = Transcriber(cfg, device=cfg.speech.asr_device)
         turns = VoiceTurns(assistant, ears)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from kiosk.catalog.records import Customer, Document, ProductRecord, Review, Variant
@@ -35,12 +36,39 @@ def _facet_values(value: Any) -> Iterable[str]:
             yield text
 
 
-def _flatten(attributes: Mapping[str, Any]) -> str:
+def _attribute_parts(attributes: Mapping[str, Any]) -> list[str]:
     parts: list[str] = []
-    for key, value in attributes.items():
+    for key, value in sorted(attributes.items()):
         items = value if isinstance(value, list | tuple) else [value]
         parts.append(f"{key.replace('_', ' ')} " + " ".join(str(i) for i in items))
-    return ". ".join(parts)
+    return parts
+
+
+def _flatten(attributes: Mapping[str, Any]) -> str:
+    """Attributes as search text, keys sorted so an edit can find and replace them."""
+    return ". ".join(_attribute_parts(attributes))
+
+
+def _without_attributes(extra: str, attributes: Mapping[str, Any]) -> str:
+    """The search row's extra text minus the attribute text (documents etc. stay)."""
+    old = _flatten(attributes)
+    if old and extra.startswith(old):
+        return extra[len(old) :].strip()
+    for part in _attribute_parts(attributes):  # written in another order by an older import
+        extra = (
+            extra.replace(part + ". ", "", 1)
+            if part + ". " in extra
+            else extra.replace(part, "", 1)
+        )
+    return extra.strip(" .")
+
+
+@dataclass(frozen=True)
+class _Attrs:
+    """What `_facets` reads of a record, for an attributes-only edit."""
+
+    id: str
+    attributes: Mapping[str, Any]
 
 
 class CatalogWriter:
@@ -110,7 +138,7 @@ class CatalogWriter:
             ),
         )
 
-    def _facets(self, rec: ProductRecord) -> None:
+    def _facets(self, rec: ProductRecord | _Attrs) -> None:
         facets: set[tuple[str, str]] = set()
         for key, value in rec.attributes.items():
             facet = FACET_KEYS.get(key.lower())
@@ -184,6 +212,41 @@ class CatalogWriter:
                 if value.strip()
             ],
         )
+
+    def set_attributes(self, product_id: str, attributes: Mapping[str, Any]) -> None:
+        """Replace a product's attributes; its facets and search row follow."""
+        conn = self.conn
+        row = conn.execute(
+            "SELECT num, attributes FROM products WHERE id = ?", (product_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(product_id)
+        old_attributes = json.loads(row["attributes"])
+        fts = conn.execute(
+            "SELECT name, brand, category, description, extra FROM product_fts WHERE rowid = ?",
+            (row["num"],),
+        ).fetchone()
+        self._update(
+            product_id,
+            "attributes = ?",
+            (json.dumps(dict(attributes), ensure_ascii=False, sort_keys=True),),
+        )
+        self._facets(_Attrs(product_id, attributes))
+        if fts is not None:
+            rest = _without_attributes(str(fts["extra"] or ""), old_attributes)
+            conn.execute("DELETE FROM product_fts WHERE rowid = ?", (row["num"],))
+            conn.execute(
+                "INSERT INTO product_fts (rowid, name, brand, category, description, extra) "
+                "VALUES (?,?,?,?,?,?)",
+                (
+                    row["num"],
+                    fts["name"],
+                    fts["brand"],
+                    fts["category"],
+                    fts["description"],
+                    " ".join(filter(None, [_flatten(attributes), rest])),
+                ),
+            )
 
     def set_location(self, product_id: str, aisle: str, shelf: str) -> None:
         self._update(product_id, "aisle = ?, shelf = ?", (aisle, shelf))

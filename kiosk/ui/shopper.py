@@ -100,6 +100,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.cfg = cfg
         self.catalog = catalog
         self.assistant = Assistant(catalog, cfg, chat)
+        self.assistant.log_requests = True
         self.session = Session()
         self.load_llm = load_llm
         self.last_input = time.monotonic()
@@ -139,6 +140,8 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.query_one("#ask", Input).focus()
         self.set_interval(1.0, self.wipe_if_idle)
         self.set_interval(self.cfg.ui.refresh_s, self.refresh_cards)
+        self.forget_old_requests()
+        self.set_interval(3600, self.forget_old_requests)
         self.query_one("#compare", DataTable).display = False
         if self.load_llm:
             self._loading.add("model")
@@ -452,6 +455,15 @@ class ShopperApp(App[None], inherit_bindings=False):
                 widget.refresh_card(Card.of(p, widget.card.fact))
 
     # -- privacy ----------------------------------------------------------------------
+    def forget_old_requests(self) -> None:
+        """Retention: request-log rows older than `insights.retention_days` are deleted."""
+        from kiosk.insights.log import apply_retention
+
+        try:
+            apply_retention(self.catalog.conn, self.cfg.insights.retention_days)
+        except Exception as exc:  # a locked database: next hour
+            log.warning("retention not applied: %s", type(exc).__name__)
+
     def wipe_if_idle(self) -> None:
         if time.monotonic() - self.last_input > self.cfg.assistant.idle_timeout_s and (
             self.session.turns or len(self.query(".shopper"))

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     Button,
@@ -28,6 +28,7 @@ from textual.widgets import (
     Static,
     TabbedContent,
     TabPane,
+    TextArea,
 )
 from textual.worker import Worker, WorkerState
 
@@ -36,6 +37,7 @@ from kiosk.catalog.records import format_price, parse_price
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.errors import KioskError
+from kiosk.llm.base import ChatModel
 from kiosk.staffauth import PinGate
 
 
@@ -52,6 +54,8 @@ class StaffScreen(Screen[None]):
         self.catalog = catalog
         self.standalone = standalone
         self.selected: str | None = None
+        self._chat: ChatModel | None = None  # loaded for the first description draft
+        self.report: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="calls"):
@@ -70,7 +74,18 @@ class StaffScreen(Screen[None]):
                     yield Input(placeholder="aisle", id="edit-aisle")
                     yield Input(placeholder="shelf", id="edit-shelf")
                     yield Button("Save", id="save", variant="primary")
+                with Horizontal(classes="edit"):
+                    yield Input(placeholder="attribute (e.g. weight)", id="attr-key")
+                    yield Input(placeholder="value (empty: remove)", id="attr-value")
+                    yield Button("Set attribute", id="attr-save")
+                    yield Button("Draft description", id="describe")
                 yield Label("", id="edit-status")
+                yield Static("", id="product-details")
+                with Vertical(id="draft-box"):
+                    yield TextArea("", id="draft-text")
+                    with Horizontal(classes="buttons"):
+                        yield Button("Approve", id="draft-approve", variant="success")
+                        yield Button("Discard", id="draft-discard")
             with TabPane("Import", id="import"):
                 yield Label("Catalog file or folder (CSV, JSON, Shopify export, Contoso folder):")
                 with Horizontal(classes="buttons"):
@@ -78,6 +93,13 @@ class StaffScreen(Screen[None]):
                     yield Button("Import", id="import-run", variant="primary")
                 yield ProgressBar(id="import-progress", show_eta=False)
                 yield Static("", id="import-report")
+            with TabPane("Insights", id="insights"):
+                with Horizontal(classes="buttons"):
+                    yield Button("Refresh", id="insights-refresh")
+                    yield Button("Export CSV", id="insights-csv")
+                    yield Label("", id="insights-status")
+                with VerticalScroll():
+                    yield Static("Open this tab to build the report.", id="insights-report")
             with TabPane("Technician", id="tech"):
                 with Horizontal(classes="buttons"):
                     yield Button("Test microphone", id="test-mic")
@@ -94,6 +116,7 @@ class StaffScreen(Screen[None]):
         products.add_columns("id", "name", "price", "stock", "aisle", "shelf")
         self.refresh_calls()
         self.show_products("")
+        self.query_one("#draft-box").display = False
         self.show_tech()
         self.set_interval(self.cfg.ui.refresh_s, self.refresh_calls)
 
@@ -161,6 +184,11 @@ class StaffScreen(Screen[None]):
         self.query_one("#edit-stock", Input).value = str(product.stock)
         self.query_one("#edit-aisle", Input).value = product.aisle
         self.query_one("#edit-shelf", Input).value = product.shelf
+        attrs = "; ".join(f"{k}: {v}" for k, v in sorted(product.attributes.items()))
+        self.query_one("#product-details", Static).update(
+            f"[b]{product.name}[/b]\n{product.description}\n{attrs}"
+        )
+        self.query_one("#draft-box").display = False
 
     @on(Button.Pressed, "#save")
     def save(self) -> None:
@@ -184,6 +212,126 @@ class StaffScreen(Screen[None]):
         self.query_one("#tech-info", Static).update(
             "\n".join(tech_lines(self.cfg, self.catalog, self.app))
         )
+
+    @on(Button.Pressed, "#attr-save")
+    def save_attribute(self) -> None:
+        status = self.query_one("#edit-status", Label)
+        if self.selected is None:
+            status.update("Choose a product first.")
+            return
+        status.update(
+            set_attribute(
+                self.catalog,
+                self.selected,
+                self.query_one("#attr-key", Input).value,
+                self.query_one("#attr-value", Input).value,
+            )
+        )
+
+    # -- description drafts -----------------------------------------------------------
+    @on(Button.Pressed, "#describe")
+    def describe(self) -> None:
+        if self.selected is None:
+            self.query_one("#edit-status", Label).update("Choose a product first.")
+            return
+        self.query_one("#edit-status", Label).update("Drafting a description from the specs ...")
+        self.draft(self.selected)
+
+    @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
+    def draft(self, product_id: str) -> None:
+        """The model drafts, the fact checker judges; staff approve, edit or discard."""
+        from kiosk.insights.describe import draft_description
+
+        chat = getattr(getattr(self.app, "assistant", None), "chat", None)
+        if chat is None and self.cfg.llm.backend != "none":
+            from kiosk.llm.base import load_chat_model
+
+            try:
+                self._chat = self._chat or load_chat_model(self.cfg)
+            except KioskError:
+                self._chat = None
+            chat = self._chat
+        result = draft_description(self.catalog, product_id, chat, timeout_s=self.cfg.llm.timeout_s)
+        self.app.call_from_thread(self.show_draft, result)
+
+    def show_draft(self, result: Any) -> None:
+        box = self.query_one("#draft-box")
+        box.display = True
+        self.query_one("#draft-text", TextArea).text = result.text
+        why = "; ".join(result.rejected_reasons)
+        self.query_one("#edit-status", Label).update(
+            "The model's draft passed the fact check: edit it, then Approve or Discard."
+            if result.source == "model"
+            else f"Built from the specs (the model's draft was rejected: {why}). "
+            "Edit, then Approve or Discard."
+        )
+
+    @on(Button.Pressed, "#draft-approve")
+    def approve_draft(self) -> None:
+        from kiosk.insights.describe import check_description, save_description
+
+        status = self.query_one("#edit-status", Label)
+        product = self.catalog.product(self.selected or "")
+        if product is None:
+            return
+        text = self.query_one("#draft-text", TextArea).text.strip()
+        problems = check_description(self.catalog, product, text)
+        if problems:
+            status.update("Not saved: " + "; ".join(problems))
+            return
+        save_description(self.catalog, product.id, text, source="staff")
+        self.query_one("#draft-box").display = False
+        status.update(f"Saved the description of {product.name}.")
+
+    @on(Button.Pressed, "#draft-discard")
+    def discard_draft(self) -> None:
+        self.query_one("#draft-box").display = False
+        self.query_one("#edit-status", Label).update("Draft discarded; nothing saved.")
+
+    # -- insights -------------------------------------------------------------------
+    @on(TabbedContent.TabActivated)
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "insights" and self.report is None:
+            self.build_insights()
+        elif event.pane.id == "tech":
+            self.show_tech()
+
+    @on(Button.Pressed, "#insights-refresh")
+    def refresh_insights(self) -> None:
+        self.build_insights()
+
+    @work(thread=True, exclusive=True, group="insights", exit_on_error=False)
+    def build_insights(self) -> None:
+        """Built on its own connection: reviews' sentiment over a big catalog takes a moment."""
+        from kiosk.insights.log import apply_retention
+        from kiosk.insights.report import build_report, format_report
+
+        self.app.call_from_thread(self._insights_status, "Building the report ...")
+        with Catalog.open(self.catalog.path or self.cfg.catalog_path) as catalog:
+            apply_retention(catalog.conn, self.cfg.insights.retention_days)
+            report = build_report(catalog, retention_days=self.cfg.insights.retention_days)
+        self.report = report
+        self.app.call_from_thread(self._show_insights, format_report(report))
+
+    def _insights_status(self, text: str) -> None:
+        self.query_one("#insights-status", Label).update(text)
+
+    def _show_insights(self, text: str) -> None:
+        self.query_one("#insights-report", Static).update(text)
+        self._insights_status("")
+
+    @on(Button.Pressed, "#insights-csv")
+    def export_insights(self) -> None:
+        from datetime import date
+
+        from kiosk.insights.report import write_csv
+
+        if self.report is None:
+            self._insights_status("Build the report first (Refresh).")
+            return
+        path = self.cfg.home_path / f"insights-{date.today().isoformat()}.csv"
+        rows = write_csv(self.report, path)
+        self._insights_status(f"Wrote {rows} rows to {path}")
 
     # -- import -------------------------------------------------------------------
     @on(Button.Pressed, "#import-run")
@@ -223,6 +371,18 @@ class StaffScreen(Screen[None]):
         self.query_one("#import-progress", ProgressBar).update(total=total, progress=done)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group != "import":
+            error = event.worker.error
+            text = (
+                error.message
+                if isinstance(error, KioskError)
+                else f"{type(error).__name__}: {error}"
+            )
+            where = {"insights": "#insights-status", "audio-test": "#test-result"}
+            self.query_one(where.get(event.worker.group, "#edit-status"), Label).update(
+                f"That didn't work: {text}"
+            )
+            return
         if event.worker.group != "import" or event.state not in (
             WorkerState.SUCCESS,
             WorkerState.ERROR,
@@ -268,6 +428,10 @@ class StaffScreen(Screen[None]):
     def _test_result(self, text: str) -> None:
         self.query_one("#test-result", Label).update(text)
 
+    def on_unmount(self) -> None:
+        if self._chat is not None:
+            self._chat.close()
+
     def action_leave(self) -> None:
         if self.standalone:
             self.app.exit()
@@ -290,6 +454,28 @@ def save_edit(
         w.set_stock(product_id, int(stock))
         w.set_location(product_id, aisle.strip(), shelf.strip())
     return f"Saved {product_id}: {format_price(cents)}, stock {int(stock)}, aisle {aisle.strip()}."
+
+
+def set_attribute(catalog: Catalog, product_id: str, key: str, value: str) -> str:
+    """Set (or, with an empty value, remove) one attribute; the sentence says what happened."""
+    import re
+
+    key = re.sub(r"\s+", "_", key.strip().lower())
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", key):
+        return "Not saved: an attribute name is letters, digits and spaces (e.g. 'weight')."
+    product = catalog.product(product_id)
+    if product is None:
+        return f"Not saved: product {product_id} is gone."
+    attrs = dict(product.attributes)
+    if value.strip():
+        attrs[key] = value.strip()
+    elif key in attrs:
+        del attrs[key]
+    else:
+        return f"Not saved: {product_id} has no attribute {key!r} to remove."
+    with catalog.write() as w:
+        w.set_attributes(product_id, attrs)
+    return f"Saved {product_id}: {key} = {value.strip()}" if value.strip() else f"Removed {key}."
 
 
 class PinScreen(ModalScreen[bool]):
