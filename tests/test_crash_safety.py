@@ -8,9 +8,12 @@ a power cut; `synchronous=FULL` in kiosk/catalog/db.py is what covers the latter
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import pty
 import random
+import select
 import shutil
 import signal
 import sqlite3
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, load
 from kiosk.ops.sync import LOCK_FILE, STATE_FILE, sync_once
 
@@ -240,3 +244,52 @@ def test_sync_folder_without_feed_files(tmp_path: Path, name: str) -> None:
     drop.mkdir()
     (drop / name).write_text("hello", "utf-8")
     assert sync_once(_cfg(tmp_path / "home", drop)).status == "nothing"
+
+
+def test_kill_9_of_the_shopper_screen_leaves_the_catalog_whole(
+    tmp_path: Path, demo_db: Path
+) -> None:
+    """The real Textual screen on a pseudo-terminal, killed while it writes a staff call."""
+    (tmp_path / "catalog.sqlite3").write_bytes(demo_db.read_bytes())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env.update(
+        {
+            "KIOSK_HOME": str(tmp_path),
+            "KIOSK_LLM_BACKEND": "none",
+            "KIOSK_SPEECH_ENABLED": "false",
+            "TERM": "xterm-256color",
+        }
+    )
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the kiosk on the pty, as on tty1
+        os.execvpe(sys.executable, [sys.executable, "-m", "kiosk"], env)
+    seen = b""
+
+    def read_until(marker: bytes, timeout_s: float) -> bool:
+        nonlocal seen
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(fd, 65536)
+                except OSError:
+                    return False
+                if marker in seen:
+                    return True
+        return False
+
+    try:
+        assert read_until(b"welcome", 60), seen[-500:]
+        for _ in range(5):  # staff calls written while the screen runs
+            os.write(fd, b"call staff\r")
+            time.sleep(0.3)
+        os.kill(pid, signal.SIGKILL)
+    finally:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        os.close(fd)
+    with Catalog.open(tmp_path / "catalog.sqlite3") as catalog:
+        assert catalog.integrity_check() == "ok"
+        assert catalog.stats().products == 20
+        assert 1 <= len(catalog.staff_calls()) <= 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pytest
@@ -308,7 +309,12 @@ async def test_systemd_hears_ready_then_watchdog_pings(
             if not app._loading:
                 break
         await pilot.pause(0.35)
-    messages = first + received()
+        messages = first + received()
+        time.sleep(0.6)  # this coroutine runs on the screen's loop: the screen is frozen
+        assert received() == [], "no watchdog ping while the event loop is blocked"
+        await pilot.pause(0.35)
+        assert "WATCHDOG=1" in received(), "pings resume with the loop"
+    messages += received()
     sock.close()
     ready = [i for i, m in enumerate(messages) if m.startswith("READY=1")]
     assert len(ready) == 1
