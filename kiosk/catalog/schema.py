@@ -6,7 +6,9 @@ price or a stock of -1, whoever writes it (importer, staff console, a script).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+# 3: request_log and description_history (merchant insight). Every statement is
+# CREATE ... IF NOT EXISTS, so `db.connect` upgrades a version-2 file in place.
+SCHEMA_VERSION = 3
 
 # Document kinds a product or the store can carry. Policy answers and product
 # facts are looked up by kind, so the set is closed.
@@ -140,6 +142,40 @@ CREATE TABLE IF NOT EXISTS feedback (
     at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     text        TEXT NOT NULL CHECK (length(text) > 0),
     product_id  TEXT
+) STRICT;
+
+-- One row per shopper turn, for the manager's insight report (kiosk/insights).
+-- `text` is redacted before it is written; `session` is a random token that is
+-- rotated when the shopper's session is wiped, never derived from anything personal,
+-- so requests can be counted together per visit but no visit can be tied to a person.
+-- `at` is local time to the minute; rows older than insights.retention_days are deleted.
+CREATE TABLE IF NOT EXISTS request_log (
+    id          INTEGER PRIMARY KEY,
+    day         TEXT NOT NULL CHECK (length(day) = 10),
+    at          TEXT NOT NULL,
+    kiosk       TEXT NOT NULL DEFAULT '',
+    intent      TEXT NOT NULL,
+    text        TEXT NOT NULL DEFAULT '',
+    query       TEXT NOT NULL DEFAULT '',
+    found       INTEGER NOT NULL DEFAULT 0 CHECK (found >= 0),
+    top_score   REAL CHECK (top_score IS NULL OR top_score BETWEEN 0 AND 1),
+    product_ids TEXT NOT NULL DEFAULT '',
+    answered    INTEGER NOT NULL DEFAULT 1 CHECK (answered IN (0, 1)),
+    session     TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS request_log_day ON request_log (day);
+CREATE INDEX IF NOT EXISTS request_log_session ON request_log (session);
+
+-- Descriptions staff approved (kiosk describe / the Insights screen), with the text
+-- they replaced, so an approved draft can be undone.
+CREATE TABLE IF NOT EXISTS description_history (
+    id          INTEGER PRIMARY KEY,
+    product_id  TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    old_text    TEXT NOT NULL,
+    new_text    TEXT NOT NULL,
+    source      TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
 -- Full-text search with BM25. Porter stemming makes 'tents' find 'tent'.
