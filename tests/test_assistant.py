@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.assistant.assistant import Assistant
+from kiosk.assistant.assistant import NOTHING_TO_SUGGEST, Assistant
 from kiosk.assistant.checker import FactSheet, check, covers
 from kiosk.assistant.lexicon import Lexicon
 from kiosk.assistant.reply import Intent, Reply
@@ -397,3 +397,35 @@ def test_unknown_words_find_nothing_rather_than_anything(bot: Assistant) -> None
     assert reply.products == []
     assert reply.text.startswith("Sorry, we don't have that")
     assert names(ask(bot, "backpak"))[0].endswith("Backpack"), "typos still find things"
+
+
+# -- suggestions ---------------------------------------------------------------------------
+
+
+def test_loyalty_number_alone_suggests_accessories_for_past_orders(bot: Assistant) -> None:
+    s = Session()
+    reply = ask(bot, "my loyalty number is 7", s)
+    assert reply.intent == Intent.RECOMMEND
+    customer = bot.catalog.customer("7")
+    assert customer is not None
+    owned = {o.product_id for o in customer.orders}
+    owned_categories = {p.category for p in bot.catalog.products(sorted(owned))}
+    assert reply.products, reply.text
+    for card in reply.products:
+        assert card.id not in owned and card.category not in owned_categories
+        assert card.stock > 0 and card.name in reply.text
+    assert s.customer_id == "7"
+    s.reset()
+    assert ask(bot, "what else do I need?", s).text == NOTHING_TO_SUGGEST, (
+        "forgotten with the visit"
+    )
+
+
+def test_what_goes_with_the_product_on_screen(bot: Assistant) -> None:
+    s = Session()
+    ask(bot, "TrailMaster X4 Tent", s)
+    reply = ask(bot, "what goes with it?", s)
+    assert reply.intent == Intent.RECOMMEND
+    assert reply.products and all(c.category != "Tents" for c in reply.products)
+    assert reply.text.startswith("Customers who buy tents")
+    assert ask(bot, "recommend a tent").intent == Intent.FIND_PRODUCT, "a named kind is a search"

@@ -18,6 +18,7 @@ from kiosk.assistant.checker import check, covers
 from kiosk.assistant.lexicon import Lexicon
 from kiosk.assistant.reply import Action, Intent, Reply
 from kiosk.assistant.session import Session
+from kiosk.assistant.suggest import asks_for_suggestions, membership_reply, only_filler, suggest
 from kiosk.assistant.understand import Understanding, understand
 from kiosk.catalog.db import change_stamp
 from kiosk.catalog.repository import Catalog
@@ -52,6 +53,7 @@ SITUATIONS = {
     "call_staff": "staff called",
     "feedback": "feedback received",
     "out_of_scope": "not something the kiosk does",
+    "recommend": "suggestions",
 }
 FULL_PROMPT = (
     "You are the voice of a shop's help kiosk. Rewrite the kiosk's answer so it sounds "
@@ -66,6 +68,9 @@ _LOYALTY_IN_TEXT = re.compile(
 )
 
 Chunk = Callable[[str], None]
+NOTHING_TO_SUGGEST = (
+    "Tell me what it's for, or ask about a product first, and I'll suggest what goes with it."
+)
 
 
 class Assistant:
@@ -122,8 +127,10 @@ class Assistant:
         session.last_active = time.time()
         actions: list[Action] = []
         m = _LOYALTY_IN_TEXT.search(text)
+        loyalty_only = False
         if m and self.set_loyalty(session, m.group(1)):
             actions.append(Action("loyalty", "", "membership tier applied for this session"))
+            loyalty_only = only_filler(text[: m.start()] + " " + text[m.end() :])
         lex = self.lexicon()
         u = understand(text, lex)
         if u.intent == Intent.OUT_OF_SCOPE and self.cfg.assistant.llm_understanding:
@@ -134,7 +141,7 @@ class Assistant:
             session.reset()
             session.last_active = time.time()
             actions.append(Action("session_reset"))
-        outcome = self._act(u, session, lex)
+        outcome = self._suggestions(u, session, text, loyalty_only) or self._act(u, session, lex)
         t2 = time.perf_counter()
         timings["act"] = (t2 - t1) * 1000
         reply = outcome.reply
@@ -163,6 +170,21 @@ class Assistant:
             )
         except Exception as exc:  # disk full, database locked: the turn still stands
             log.warning("request not logged: %s", type(exc).__name__)
+
+    def _suggestions(
+        self, u: Understanding, s: Session, text: str, loyalty_only: bool
+    ) -> Outcome | None:
+        """A loyalty number alone, or 'what else do I need?' about nothing new: accessories."""
+        asks = asks_for_suggestions(text) and not (u.products or u.category or u.kind)
+        if not (loyalty_only or asks):
+            return None
+        outcome = suggest(self.catalog, s, limit=self.cfg.search.limit)
+        if outcome is not None:
+            s.shown = [c.id for c in outcome.reply.products]
+            return outcome
+        if loyalty_only:
+            return Outcome(membership_reply(s))
+        return Outcome(Reply(Intent.RECOMMEND, NOTHING_TO_SUGGEST))
 
     def _act(self, u: Understanding, s: Session, lex: Lexicon) -> Outcome:
         actor = Actor(self.catalog, lex, self.cfg.search.limit, self.cfg.assistant.kiosk_id)

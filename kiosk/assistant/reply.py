@@ -22,6 +22,7 @@ class Intent(StrEnum):
     CALL_STAFF = "call_staff"
     FEEDBACK = "feedback"
     GREETING = "greeting"
+    RECOMMEND = "recommend"  # accessories: for a loyalty shopper's orders, or what's on screen
     OUT_OF_SCOPE = "out_of_scope"
 
 

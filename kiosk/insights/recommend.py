@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -189,6 +189,15 @@ def accessories_for(catalog: Catalog, customer_id: str, *, limit: int = 3) -> li
         list(dict.fromkeys(o.product_id for o in reversed(customer.orders)))
     )
     owned = list(dict.fromkeys(p.category for p in owned_products if p.category))
+    return accessories_for_categories(catalog, owned, limit=limit)
+
+
+def accessories_for_categories(
+    catalog: Catalog, owned: Sequence[str], *, limit: int = 3
+) -> list[Suggestion]:
+    """For each category in `owned` (first first), the best in-stock product of each of
+    its complementary categories not in `owned`: "a stove for a camping table"."""
+    owned = list(owned)
     complements = category_complements(catalog.conn)
     rating = {
         r[0]: r[1]
