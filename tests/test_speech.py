@@ -489,3 +489,40 @@ def test_no_sound_device_is_a_clear_error_not_a_crash() -> None:
         with pytest.raises(SpeechError) as err:
             devices.play([np.zeros(100, np.int16)], 22050)
         assert err.value.code == "no_speaker"
+
+
+@pytest.mark.slow
+def test_short_window_hears_as_well_as_the_full_window(
+    cfg: Config, voice: Synthesizer, demo_catalog: Catalog
+) -> None:
+    """The fast path (encoder on 10 s, not 30 s) must not cost words."""
+    hints = hint_words(demo_catalog)
+    full = Transcriber(cfg, context_s=0)
+    fast = Transcriber(cfg, context_s=10)
+    errors = {"full": 0.0, "fast": 0.0}
+    for text, *_ in LOOPBACK:
+        audio = spoken(voice, text)  # piper varies a little per call: both hear this one
+        for name, ears in (("full", full), ("fast", fast)):
+            errors[name] += wer(text, ears.transcribe(audio, hints=hints).text) / len(LOOPBACK)
+    jfk = load_audio(SPEECH / "jfk.flac")
+    assert wer(JFK, fast.transcribe(jfk).text) <= 0.05
+    print(
+        f"mean WER on the loopback requests: full window {errors['full']:.3f}, "
+        f"10 s window {errors['fast']:.3f}"
+    )
+    assert errors["fast"] <= errors["full"] + 0.06  # at most one word in one request
+
+
+def test_a_looping_decode_is_recognised() -> None:
+    """Seen with a window just longer than the clip: 'Do Do Do ...' until max tokens."""
+    from types import SimpleNamespace
+
+    from kiosk.speech.asr import _degenerate
+
+    def seg(text: str, ratio: float = 1.2) -> SimpleNamespace:
+        return SimpleNamespace(text=text, compression_ratio=ratio)
+
+    assert _degenerate([seg(" Do" * 40, 2.0)])
+    assert _degenerate([seg("Where can I find the tents?", 2.9)])
+    assert not _degenerate([seg("Do you have waterproof hiking boots under $100 in size 10?")])
+    assert not _degenerate([seg("Tents, tents, tents!")])  # short: a shopper may repeat

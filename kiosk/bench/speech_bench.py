@@ -72,6 +72,32 @@ def asr_figures(ears: Transcriber, clips: dict[str, np.ndarray], runs: int) -> N
         )
 
 
+def context_figures(ears: Transcriber, voice: Synthesizer, runs: int) -> None:
+    """The encoder on a short window vs Whisper's full 30 s, same clips, same run."""
+    clips = [to_16k_mono(voice.synthesize(t), voice.sample_rate) for t in REQUESTS]
+    configured = ears.context_frames
+    times: dict[int, list[float]] = {}
+    texts: dict[int, list[str]] = {}
+    for frames in (configured, 0):
+        ears.context_frames = frames
+        for _ in range(runs):
+            for audio in clips:
+                start = time.perf_counter()
+                heard = ears.transcribe(audio)
+                times.setdefault(frames, []).append(time.perf_counter() - start)
+                texts.setdefault(frames, []).append(heard.text)
+    ears.context_frames = configured
+    if not configured:
+        return
+    same = sum(a == b for a, b in zip(texts[configured], texts[0], strict=True))
+    print(
+        f"ASR window {configured / 100:.0f} s vs 30 s on {len(REQUESTS)} piper requests: "
+        f"{_ms(times[configured]):.0f} vs {_ms(times[0]):.0f} ms "
+        f"({_ms(times[0]) / _ms(times[configured]):.2f}x faster), "
+        f"same text {same}/{len(texts[0])}"
+    )
+
+
 def tts_figures(voice: Synthesizer, runs: int) -> None:
     """Time to first audio and real-time factor for a short and a long reply."""
     for label, text in (("short", SHORT_REPLY), ("long", LONG_REPLY)):
@@ -162,6 +188,7 @@ def run(cfg: Config, *, runs: int = 5) -> int:
     if clips:
         ears.transcribe(next(iter(clips.values())))  # warm the decoder
     asr_figures(ears, clips, runs)
+    context_figures(ears, voice, runs)
     tts_figures(voice, runs)
     voice_turn(cfg, ears, voice, max(1, runs // 2))
     return 0
