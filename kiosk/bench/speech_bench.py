@@ -131,8 +131,15 @@ def voice_turn(cfg: Config, ears: Transcriber, voice: Synthesizer, runs: int) ->
     from kiosk.assistant.session import Session
     from kiosk.catalog.repository import Catalog
 
+    chat = None
+    if cfg.assistant.phrasing != "off" and cfg.llm.backend != "none":
+        from kiosk.llm.base import load_chat_model
+
+        chat = load_chat_model(cfg)
     with Catalog.open(cfg.catalog_path, create=False) as catalog:
-        bot = Assistant(catalog, cfg)
+        bot = Assistant(catalog, cfg, chat)
+        bot.warm()
+        print(f"voice turn phrasing: {cfg.assistant.phrasing if chat else 'off (templates)'}")
         hints = hint_words(catalog)
         vocab = catalog.vocabulary()
         stages: dict[str, list[float]] = {"asr": [], "turn": [], "tts_first": [], "total": []}
