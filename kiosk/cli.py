@@ -183,12 +183,10 @@ def cmd_sync(cfg: Config, args: argparse.Namespace) -> int:
 
 def cmd_insights(cfg: Config, args: argparse.Namespace) -> int:
     from kiosk.catalog.repository import Catalog
-    from kiosk.insights.log import apply_retention
-    from kiosk.insights.report import build_report, format_report, write_csv
+    from kiosk.insights.report import current_report, format_report, write_csv
 
     with Catalog.open(cfg.catalog_path, create=False) as catalog:
-        apply_retention(catalog.conn, cfg.insights.retention_days)
-        report = build_report(catalog, days=args.days, retention_days=cfg.insights.retention_days)
+        report = current_report(catalog, cfg.insights.retention_days, days=args.days)
     if args.csv:
         rows = write_csv(report, args.csv)
         print(f"wrote {rows} rows to {args.csv}", file=sys.stderr)

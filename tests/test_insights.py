@@ -420,7 +420,8 @@ def test_report_json_text_and_csv(replayed: Catalog, tmp_path: Path) -> None:
     assert build_report(replayed, days=1, now=NOW + timedelta(days=30))["requests"] == 0
 
 
-def test_a_version_2_catalog_is_upgraded_on_connect(demo_db: Path, tmp_path: Path) -> None:
+def version_2_catalog(demo_db: Path, tmp_path: Path) -> Path:
+    """The demo store as a catalog written before the request log existed."""
     path = tmp_path / "old.sqlite3"
     path.write_bytes(demo_db.read_bytes())
     conn = sqlite3.connect(path)
@@ -429,6 +430,11 @@ def test_a_version_2_catalog_is_upgraded_on_connect(demo_db: Path, tmp_path: Pat
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
+    return path
+
+
+def test_a_version_2_catalog_is_upgraded_on_connect(demo_db: Path, tmp_path: Path) -> None:
+    path = version_2_catalog(demo_db, tmp_path)
     conn = connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert turns(conn) == []
@@ -437,13 +443,7 @@ def test_a_version_2_catalog_is_upgraded_on_connect(demo_db: Path, tmp_path: Pat
 
 
 def test_readonly_old_catalog_reports_without_a_log(demo_db: Path, tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
-    path.write_bytes(demo_db.read_bytes())
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE request_log")
-    conn.execute("PRAGMA user_version = 2")
-    conn.commit()
-    conn.close()
+    path = version_2_catalog(demo_db, tmp_path)
     conn = connect(path, readonly=True)
     assert turns(conn) == []
     assert unanswered([]) == [] and top_products(conn, []) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 from textual.widgets import Button, Input, Label, Static, TabbedContent
 
 from kiosk.catalog.repository import Catalog
@@ -17,6 +18,14 @@ from tests.conftest import CONTOSO
 def staff_cfg(home: Path) -> Config:
     cfg = load(env={"KIOSK_HOME": str(home)})
     return dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, refresh_s=0.1))
+
+
+@pytest.fixture
+def demo_cfg(tmp_path: Path, demo_db: Path) -> Config:
+    """A home holding a private copy of the demo store."""
+    cfg = staff_cfg(tmp_path)
+    cfg.catalog_path.write_bytes(demo_db.read_bytes())
+    return cfg
 
 
 async def run_import(app: StaffApp, pilot: object, path: str) -> str:
@@ -51,9 +60,8 @@ async def test_import_from_the_console_with_a_report(tmp_path: Path) -> None:
             assert "Not imported" in report and "missing.csv" in report
 
 
-async def test_technician_tab_shows_models_audio_and_tests(tmp_path: Path, demo_db: Path) -> None:
-    cfg = staff_cfg(tmp_path)
-    cfg.catalog_path.write_bytes(demo_db.read_bytes())
+async def test_technician_tab_shows_models_audio_and_tests(demo_cfg: Config) -> None:
+    cfg = demo_cfg
     with Catalog.open(cfg.catalog_path) as catalog:
         app = StaffApp(cfg, catalog)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -78,11 +86,10 @@ async def test_technician_tab_shows_models_audio_and_tests(tmp_path: Path, demo_
                 assert result.startswith("Speaker: FAILED") and "speaker" in result
 
 
-async def test_attribute_edit_reaches_search(tmp_path: Path, demo_db: Path) -> None:
+async def test_attribute_edit_reaches_search(demo_cfg: Config) -> None:
     from kiosk.ui.staff import set_attribute
 
-    cfg = staff_cfg(tmp_path)
-    cfg.catalog_path.write_bytes(demo_db.read_bytes())
+    cfg = demo_cfg
     with Catalog.open(cfg.catalog_path) as catalog:
 
         def search_text() -> str:
@@ -109,9 +116,8 @@ async def test_attribute_edit_reaches_search(tmp_path: Path, demo_db: Path) -> N
         assert set_attribute(catalog, "1", "nothing_here", "").startswith("Not saved")
 
 
-async def test_description_draft_is_checked_then_approved(tmp_path: Path, demo_db: Path) -> None:
-    cfg = staff_cfg(tmp_path)
-    cfg.catalog_path.write_bytes(demo_db.read_bytes())
+async def test_description_draft_is_checked_then_approved(demo_cfg: Config) -> None:
+    cfg = demo_cfg
     with Catalog.open(cfg.catalog_path) as catalog:
         app = StaffApp(cfg, catalog)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -142,12 +148,11 @@ async def test_description_draft_is_checked_then_approved(tmp_path: Path, demo_d
             assert catalog.product("1").description == box.text  # type: ignore[union-attr]
 
 
-async def test_insights_tab_shows_what_shoppers_asked(tmp_path: Path, demo_db: Path) -> None:
+async def test_insights_tab_shows_what_shoppers_asked(demo_cfg: Config) -> None:
     from kiosk.assistant.assistant import Assistant
     from kiosk.assistant.session import Session
 
-    cfg = staff_cfg(tmp_path)
-    cfg.catalog_path.write_bytes(demo_db.read_bytes())
+    cfg = demo_cfg
     with Catalog.open(cfg.catalog_path) as catalog:
         assistant = Assistant(catalog, cfg)
         assistant.log_requests = True
@@ -163,5 +168,5 @@ async def test_insights_tab_shows_what_shoppers_asked(tmp_path: Path, demo_db: P
             assert "kayak" in report.lower()
             await pilot.click("#insights-csv")
             await pilot.pause()
-            written = list(tmp_path.glob("insights-*.csv"))
+            written = list(cfg.home_path.glob("insights-*.csv"))
             assert len(written) == 1 and "kayak" in written[0].read_text().lower()

@@ -21,7 +21,7 @@ from kiosk.insights.demand import (
     unanswered,
     unmet_demand,
 )
-from kiosk.insights.log import local_time, turns
+from kiosk.insights.log import apply_retention, local_time, turns
 from kiosk.insights.recommend import asked_together, category_complements
 from kiosk.insights.sentiment import agreement, feedback_sentiment, product_sentiment
 
@@ -76,6 +76,12 @@ def build_report(
             },
         },
     }
+
+
+def current_report(catalog: Catalog, retention_days: int, *, days: int = 30) -> dict[str, Any]:
+    """The report as the manager should see it: old requests deleted first (retention)."""
+    apply_retention(catalog.conn, retention_days)
+    return build_report(catalog, days=days, retention_days=retention_days)
 
 
 def _groups(title: str, groups: list[dict[str, Any]]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -303,13 +304,11 @@ class StaffScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="insights", exit_on_error=False)
     def build_insights(self) -> None:
         """Built on its own connection: reviews' sentiment over a big catalog takes a moment."""
-        from kiosk.insights.log import apply_retention
-        from kiosk.insights.report import build_report, format_report
+        from kiosk.insights.report import current_report, format_report
 
         self.app.call_from_thread(self._insights_status, "Building the report ...")
         with Catalog.open(self.catalog.path or self.cfg.catalog_path) as catalog:
-            apply_retention(catalog.conn, self.cfg.insights.retention_days)
-            report = build_report(catalog, retention_days=self.cfg.insights.retention_days)
+            report = current_report(catalog, self.cfg.insights.retention_days)
         self.report = report
         self.app.call_from_thread(self._show_insights, format_report(report))
 
@@ -410,20 +409,17 @@ class StaffScreen(Screen[None]):
     @on(Button.Pressed, "#test-mic")
     def test_mic(self) -> None:
         self.query_one("#test-result", Label).update("Microphone: speak now (up to 5 s) ...")
-        self.mic_test()
-
-    @work(thread=True, exclusive=True, group="audio-test", exit_on_error=False)
-    def mic_test(self) -> None:
-        self.app.call_from_thread(self._test_result, microphone_test(self.cfg))
+        self.audio_test(microphone_test)
 
     @on(Button.Pressed, "#test-speaker")
     def test_speaker(self) -> None:
         self.query_one("#test-result", Label).update("Speaker: playing a test sentence ...")
-        self.speaker_test()
+        self.audio_test(speaker_test)
 
     @work(thread=True, exclusive=True, group="audio-test", exit_on_error=False)
-    def speaker_test(self) -> None:
-        self.app.call_from_thread(self._test_result, speaker_test(self.cfg))
+    def audio_test(self, test: Callable[[Config], str]) -> None:
+        """A test records or plays for seconds: off the screen's thread."""
+        self.app.call_from_thread(self._test_result, test(self.cfg))
 
     def _test_result(self, text: str) -> None:
         self.query_one("#test-result", Label).update(text)
