@@ -61,7 +61,14 @@ async def test_import_from_the_console_with_a_report(tmp_path: Path) -> None:
 
 
 async def test_technician_tab_shows_models_audio_and_tests(demo_cfg: Config) -> None:
+    from kiosk.assistant.assistant import Assistant
+    from kiosk.assistant.session import Session
+
     cfg = demo_cfg
+    with Catalog.open(cfg.catalog_path) as kiosk_db:  # the kiosk, in "another process"
+        shopper = Assistant(kiosk_db, cfg)
+        shopper.log_requests = True
+        shopper.turn(Session(), "where are the tents?")
     with Catalog.open(cfg.catalog_path) as catalog:
         app = StaffApp(cfg, catalog)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -72,6 +79,7 @@ async def test_technician_tab_shows_models_audio_and_tests(demo_cfg: Config) -> 
             assert "20 products" in info
             assert "model llm:" in info and "model asr:" in info and "model tts:" in info
             assert "audio: " in info
+            assert "last turns (ms):" in info and "understand" in info
             if not devices.input_available():
                 await pilot.click("#test-mic")
                 await app.workers.wait_for_complete()

@@ -161,7 +161,10 @@ CREATE TABLE IF NOT EXISTS request_log (
     top_score   REAL CHECK (top_score IS NULL OR top_score BETWEEN 0 AND 1),
     product_ids TEXT NOT NULL DEFAULT '',
     answered    INTEGER NOT NULL DEFAULT 1 CHECK (answered IN (0, 1)),
-    session     TEXT NOT NULL DEFAULT ''
+    session     TEXT NOT NULL DEFAULT '',
+    -- Stage timings in ms as JSON (asr, understand, act, llm, total): the technician
+    -- view of a console in another process shows the kiosk's last turns from here.
+    timings     TEXT NOT NULL DEFAULT '{{}}'
 ) STRICT;
 
 CREATE INDEX IF NOT EXISTS request_log_day ON request_log (day);

@@ -11,6 +11,7 @@ be tied to a person or to the next visit.
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -178,7 +179,7 @@ def record_turn(
     with transaction(conn):
         conn.execute(
             "INSERT INTO request_log (day, at, kiosk, intent, text, query, found, top_score, "
-            "product_ids, answered, session) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "product_ids, answered, session, timings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 when.strftime("%Y-%m-%d"),
                 when.strftime("%Y-%m-%dT%H:%M"),
@@ -191,6 +192,7 @@ def record_turn(
                 ",".join(ids),
                 int(answered(reply)),
                 session_token,
+                json.dumps({k: round(v) for k, v in reply.timings_ms.items()}),
             ),
         )
 
@@ -258,3 +260,13 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     """False on a read-only catalog still at schema version 2 (never upgraded)."""
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
     return row.fetchone() is not None
+
+
+def recent_timings(conn: sqlite3.Connection, limit: int = 5) -> list[dict[str, float]]:
+    """The stage timings of the last turns, newest last, for the technician view."""
+    if not _has_table(conn, "request_log"):
+        return []
+    rows = conn.execute(
+        "SELECT timings FROM request_log ORDER BY id DESC LIMIT ?", (limit,)
+    ).fetchall()
+    return [json.loads(r[0]) for r in reversed(rows)]

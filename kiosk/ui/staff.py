@@ -559,6 +559,10 @@ def tech_lines(cfg: Config, catalog: Catalog, app: Any = None) -> list[str]:
     for problem in getattr(app, "speech_problems", []):
         lines.append(f"  speech: {problem}")
     timings = list(getattr(app, "recent_timings", []))[-5:]
+    if not timings:  # a console in its own process: the kiosk's turns, from the log
+        from kiosk.insights.log import recent_timings
+
+        timings = recent_timings(catalog.conn)
     if timings:
         lines.append("last turns (ms):")
         for t in timings:
