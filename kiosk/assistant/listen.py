@@ -101,6 +101,8 @@ def live(
         elif speaker.speaking and barge_in is None:
             time.sleep(0.05)  # half-duplex: an open speaker would be heard as a request
             continue
+        if push_to_talk and not quiet:
+            _status("listening ...")
         try:
             audio = devices.record_utterance(
                 silence_ms=cfg.speech.silence_ms,
