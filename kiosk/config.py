@@ -233,12 +233,12 @@ class SpeechConfig:
         default=True, metadata=_doc("Read replies aloud when there is a speaker.")
     )
     asr_context_s: float = field(
-        default=10.0,
+        default=15.0,
         metadata=_doc(
             "Seconds of Whisper's 30 s window the encoder looks at for a short request "
-            "(longer requests get what they need). 10: ~2.6x faster on 2 cores, same "
-            "words on the test clips; a looping decode is redone on the full window. "
-            "0: always the full window."
+            "(longer requests get what they need). 15: ~2x faster on 2 cores, the same "
+            "words as the full window on the test requests (10 misheard '$100' once); a "
+            "looping decode is redone on the full window. 0: always the full window."
         ),
     )
     asr_device: str = field(
