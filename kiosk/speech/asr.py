@@ -235,7 +235,7 @@ class Transcriber:
         if prompt:
             options["hotwords" if hotwords else "initial_prompt"] = prompt
         # A short request needs little of Whisper's 30 s window: the encoder runs on
-        # `context_s` (or the clip, if longer), ~2.6x faster on 2 cores. Whisper was
+        # `context_s` (or the clip, if longer), ~2.3x faster at 15 s on 2 cores. Whisper was
         # trained on full windows and now and then loops ("Do Do Do ..."); such output
         # is decoded again on the full window.
         frames = -(-(clip.size // 160 + 100) // 100) * 100  # the clip and 1 s, in 100s
