@@ -236,9 +236,9 @@ class SpeechConfig:
         default=15.0,
         metadata=_doc(
             "Seconds of Whisper's 30 s window the encoder looks at for a short request "
-            "(longer requests get what they need). 15: ~2x faster on 2 cores, the same "
-            "words as the full window on the test requests (10 misheard '$100' once); a "
-            "looping decode is redone on the full window. 0: always the full window."
+            "(longer requests get what they need). 15: ~2x faster on 2 cores; a decode "
+            "that loops or that Whisper is unsure of is redone on the full window "
+            "(10 s misheard '$100' once). 0: always the full window."
         ),
     )
     asr_device: str = field(

@@ -536,3 +536,17 @@ def test_a_looping_decode_is_recognised() -> None:
     assert _degenerate([seg("Where can I find the tents?", 2.9)])
     assert not _degenerate([seg("Do you have waterproof hiking boots under $100 in size 10?")])
     assert not _degenerate([seg("Tents, tents, tents!")])  # short: a shopper may repeat
+
+
+def test_an_unsure_short_window_decode_is_redone() -> None:
+    from types import SimpleNamespace
+
+    from kiosk.speech.asr import RETRY_LOGPROB, _unsure
+
+    def seg(logprob: float) -> SimpleNamespace:
+        return SimpleNamespace(avg_logprob=logprob)
+
+    assert _unsure([seg(-0.25)])  # "AlpineX4 tent" for "Alpine Explorer tent" scored so
+    assert not _unsure([seg(-0.09)])  # right decodes of the same request
+    assert _unsure([seg(-0.05), seg(-0.4)]) and not _unsure([])
+    assert -0.21 < RETRY_LOGPROB < -0.12

@@ -57,6 +57,7 @@ def asr_figures(ears: Transcriber, clips: dict[str, np.ndarray], runs: int) -> N
         seconds = audio.size / RATE
         total, vad, dec = [], [], []
         text = ""
+        redone = False
         for _ in range(runs):
             start = time.perf_counter()
             heard = ears.transcribe(audio)
@@ -65,10 +66,12 @@ def asr_figures(ears: Transcriber, clips: dict[str, np.ndarray], runs: int) -> N
             vad.append(heard.timings_ms["vad"] / 1000)
             dec.append(heard.timings_ms.get("asr", 0.0) / 1000)
             text = heard.text
+            redone = "asr_retry" in heard.timings_ms
         print(
             f"ASR {name} ({seconds:.1f} s): latency {_ms(total):.0f} ms "
             f"(vad {_ms(vad):.0f} + decode {_ms(dec):.0f}), "
             f"real-time factor {statistics.median(total) / seconds:.3f}  {text!r}"
+            + ("  [the short window was unsure: redone on the full one]" if redone else "")
         )
 
 
