@@ -9,6 +9,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from kiosk import provision
@@ -16,6 +18,7 @@ from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, load
 from kiosk.llm.local import LocalLlama
+from kiosk.speech.tts import Synthesizer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -67,3 +70,17 @@ def kiosk(
         env=full_env,
         timeout=300,
     )
+
+
+def steady_speech(voice: Synthesizer, text: str) -> npt.NDArray[np.int16]:
+    """Piper's speech for `text` with its random variation off: the same audio every run.
+
+    Piper adds noise to each utterance (noise_scale 0.667 for this voice), so a word
+    Whisper hears right nine times in ten fails a test the tenth; tests that assert
+    what was heard use this steady rendering.
+    """
+    from piper import SynthesisConfig
+
+    steady = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+    chunks = [c.audio_int16_array for c in voice.voice.synthesize(text, steady)]
+    return np.concatenate(chunks).astype(np.int16, copy=False)

@@ -18,7 +18,7 @@ from kiosk.speech import devices
 from kiosk.speech.audio import RATE, to_16k_mono
 from kiosk.speech.speaker import Speaker, scaled
 from kiosk.speech.tts import Synthesizer, write_wav
-from tests.conftest import kiosk
+from tests.conftest import kiosk, steady_speech
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def recording(voice: Synthesizer, path: Path, *requests: str, pause_s: float = 1
     pause = np.zeros(int(voice.sample_rate * pause_s), dtype=np.int16)
     chunks = [pause]
     for text in requests:
-        chunks += [voice.synthesize(text), pause]
+        chunks += [steady_speech(voice, text), pause]
     return write_wav(path, chunks, voice.sample_rate)
 
 
@@ -83,7 +83,7 @@ def test_endpointing_splits_requests_at_pauses(voice: Synthesizer, tmp_path: Pat
     audio = load_audio(wav)
     found = list(devices.utterances(audio, silence_ms=700))
     assert len(found) == 3
-    single = to_16k_mono(voice.synthesize("Sleeping bags."), voice.sample_rate)
+    single = to_16k_mono(steady_speech(voice, "Sleeping bags."), voice.sample_rate)
     # Each piece holds about one request: its speech plus the padding either side.
     assert abs(found[1].size - single.size) < 0.8 * RATE
 

@@ -118,8 +118,20 @@ class Assistant:
         session.membership = customer.membership
         return True
 
-    def turn(self, session: Session, text: str, *, on_chunk: Chunk | None = None) -> Reply:
-        """Answer one request. Never raises for anything a shopper can say."""
+    def turn(
+        self,
+        session: Session,
+        text: str,
+        *,
+        on_chunk: Chunk | None = None,
+        spoken: bool = False,
+    ) -> Reply:
+        """Answer one request. Never raises for anything a shopper can say.
+
+        `spoken`: the reply will be read aloud from its facts at once (ReplyVoice), so a
+        'lead' opener would only be seen, never heard, and on 2 cores the model would
+        slow the voice down: a spoken turn skips it ('full' rewrites still run).
+        """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         if session.idle_for() > self.cfg.assistant.idle_timeout_s:
@@ -147,7 +159,7 @@ class Assistant:
         reply = outcome.reply
         reply.actions = actions + reply.actions
         reply.slots = u.slots()
-        self._phrase(text, u, outcome, lex, timings, on_chunk)
+        self._phrase(text, u, outcome, lex, timings, on_chunk, spoken=spoken)
         session.turns += 1
         session.last_request = redact(text)[:200]
         timings["total"] = (time.perf_counter() - t0) * 1000
@@ -211,9 +223,13 @@ class Assistant:
         lex: Lexicon,
         timings: dict[str, float],
         on_chunk: Chunk | None,
+        *,
+        spoken: bool = False,
     ) -> None:
         reply = outcome.reply
         mode = self.cfg.assistant.phrasing
+        if mode == "lead" and spoken:
+            mode = "off"
         if self.chat is None or mode == "off" or reply.intent in (Intent.GREETING,):
             if on_chunk:
                 on_chunk(reply.text)

@@ -23,7 +23,7 @@ from kiosk.config import Config
 from kiosk.speech import devices
 from kiosk.speech.asr import Transcriber
 from kiosk.speech.audio import SpeechError, load_audio
-from kiosk.speech.speaker import Speaker, device_setting
+from kiosk.speech.speaker import ReplyVoice, Speaker, device_setting
 from kiosk.speech.tts import Synthesizer
 
 Emit = Callable[[Reply], None]
@@ -94,9 +94,10 @@ def live(
                 return 0
             speaker.stop()  # pressing the talk key interrupts the voice
             if line.strip():
-                reply = assistant.turn(session, line)
+                voice = ReplyVoice(speaker, cfg.assistant.phrasing)
+                reply = assistant.turn(session, line, on_chunk=voice.chunk)
                 emit(reply)
-                speaker.say(reply.text)
+                voice.final(reply.text)
                 continue
         elif speaker.speaking and barge_in is None:
             time.sleep(0.05)  # half-duplex: an open speaker would be heard as a request
@@ -116,9 +117,10 @@ def live(
             return repl(assistant, session, as_json=quiet)
         if audio.size == 0:
             continue
-        reply = turns.turn(session, audio)
+        voice = ReplyVoice(speaker, cfg.assistant.phrasing)
+        reply = turns.turn(session, audio, on_chunk=voice.chunk)
         emit(reply)
-        speaker.say(reply.text)
+        voice.final(reply.text)
 
 
 def listen(cfg: Config, args: argparse.Namespace) -> int:

@@ -9,8 +9,9 @@ reply so a technician can see what was heard and what was understood.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from kiosk.assistant.assistant import Assistant
+from kiosk.assistant.assistant import Assistant, Chunk
 from kiosk.assistant.lexicon import Lexicon
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
@@ -50,15 +51,28 @@ class VoiceTurns:
         heard.timings_ms["correct"] = (time.perf_counter() - started) * 1000
         return heard, request
 
-    def turn(self, session: Session, audio: Samples) -> Reply:
-        """A whole turn from one utterance; silence or noise gives a 'not heard' reply."""
+    def turn(
+        self,
+        session: Session,
+        audio: Samples,
+        *,
+        on_heard: Callable[[str], None] | None = None,
+        on_chunk: Chunk | None = None,
+    ) -> Reply:
+        """A whole turn from one utterance; silence or noise gives a 'not heard' reply.
+
+        `on_heard` gets the transcript as soon as it exists (the screen shows it while
+        the answer is found), `on_chunk` the reply's checked text as `Assistant.turn`.
+        """
         heard, request = self.hear(audio)
         if not request:
             reply = Reply(Intent.OUT_OF_SCOPE, NOT_HEARD)
             reply.transcript = ""
             reply.timings_ms = dict(heard.timings_ms)
             return reply
-        reply = self.assistant.turn(session, request)
+        if on_heard is not None:
+            on_heard(heard.text)
+        reply = self.assistant.turn(session, request, on_chunk=on_chunk, spoken=True)
         reply.transcript = heard.text
         reply.heard_as = request
         reply.timings_ms = {**heard.timings_ms, **reply.timings_ms}

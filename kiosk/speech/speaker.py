@@ -102,3 +102,30 @@ class Speaker:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(wait_s)
+
+
+class ReplyVoice:
+    """Speaks one reply once, as early as its words are final.
+
+    With `assistant.phrasing` 'lead' or 'off' the checked facts come first and stand
+    as they are (a lead sentence only goes in front on the screen), so the voice
+    starts on them at once instead of waiting for the model; with 'full' the model
+    rewrites the whole reply, so the voice waits for the checked rewrite.
+    """
+
+    def __init__(self, speaker: Speaker | None, phrasing: str) -> None:
+        self.speaker = speaker
+        self.early = phrasing != "full"
+        self.spoken = False
+
+    def chunk(self, text: str) -> None:
+        """The first checked text of the reply (the facts)."""
+        if self.early and not self.spoken:
+            self.final(text)
+
+    def final(self, text: str) -> bool:
+        """The reply as it stands; spoken unless its facts already were. True if speaking."""
+        if self.spoken or self.speaker is None:
+            return False
+        self.spoken = True
+        return self.speaker.say(text)

@@ -33,6 +33,7 @@ from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.llm.base import ChatModel
 from kiosk.ops.sdnotify import Notifier
+from kiosk.speech.speaker import ReplyVoice
 from kiosk.staffauth import PinGate
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.recent_timings: deque[dict[str, float]] = deque(maxlen=10)
         self.speech_problems: list[str] = []
         self._pending: Static | None = None  # the reply being streamed in
+        self._voice: ReplyVoice | None = None  # speaks the reply being streamed in
         # systemd: READY=1 once the models this screen loads are in (or failed and
         # templates/typing took over), WATCHDOG=1 from this event loop.
         self.notifier = Notifier()
@@ -235,6 +237,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.wipe()
 
     def show_request(self, text: str) -> None:
+        self._voice = ReplyVoice(self.speaker, self.cfg.assistant.phrasing)
         conversation = self.query_one("#conversation", VerticalScroll)
         conversation.mount(Static(f"You: {text}", classes="shopper"))
         self._pending = Static("...", classes="kiosk pending")
@@ -251,6 +254,9 @@ class ShopperApp(App[None], inherit_bindings=False):
         """Checked text as the assistant produces it: facts first, phrasing after."""
         if self._pending is not None:
             self._pending.update(text)
+        if self._voice is not None:
+            self._voice.chunk(text)  # the facts are spoken as soon as they are checked
+            self._show_speaking()
 
     @work(thread=True, exclusive=True, group="turn", exit_on_error=False)
     def run_turn(self, text: str) -> Reply:
@@ -361,18 +367,22 @@ class ShopperApp(App[None], inherit_bindings=False):
                 return
             if audio.size:
                 self.call_from_thread(self.set_state, STATE_THINKING)
-                reply = self.voice_turns.turn(self.session, audio)
-                self.call_from_thread(self.show_spoken, reply)
+                reply = self.voice_turns.turn(
+                    self.session,
+                    audio,
+                    on_heard=lambda text: self.call_from_thread(self.heard, text),
+                    on_chunk=lambda text: self.call_from_thread(self.stream_text, text),
+                )
+                self.call_from_thread(self.show_reply, reply)
             else:
                 self.call_from_thread(self.set_state, STATE_READY)
             if not hands_free:
                 return
 
-    def show_spoken(self, reply: Reply) -> None:
-        if reply.transcript:
-            self.last_input = time.monotonic()
-            self.show_request(reply.transcript)
-        self.show_reply(reply)
+    def heard(self, text: str) -> None:
+        """What the shopper said, on screen while the answer is being found."""
+        self.last_input = time.monotonic()
+        self.show_request(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR) and event.worker.group in (
@@ -426,9 +436,14 @@ class ShopperApp(App[None], inherit_bindings=False):
             cards.remove_children()
             compare.display = False
             cards.display = True
-        self.set_state(STATE_READY)
-        if self.speaker is not None and self.speaker.say(reply.text):
-            self.set_state(STATE_SPEAKING)
+        voice = self._voice or ReplyVoice(self.speaker, self.cfg.assistant.phrasing)
+        self._voice = None
+        voice.final(reply.text)
+        self._show_speaking()
+
+    def _show_speaking(self) -> None:
+        speaking = self.speaker is not None and self.speaker.speaking
+        self.set_state(STATE_SPEAKING if speaking else STATE_READY)
 
     def show_compare(self, table: list[list[str]]) -> None:
         """Two or more products side by side: one column each, one row per fact."""
