@@ -148,3 +148,25 @@ def test_broken_model_file_still_answers(tmp_path: Path, demo_db: Path) -> None:
     assert "Traceback" not in r.stderr
     reply = json.loads(r.stdout)
     assert reply["phrasing"] == "template" and reply["products"]
+
+
+def test_a_spoken_turn_speaks_the_facts_without_waiting_for_a_lead(
+    demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama
+) -> None:
+    from kiosk.speech.speaker import ReplyVoice
+
+    lead = Assistant(demo_catalog, _config(llm_cfg, phrasing="lead"), bundled_llm)
+    chunks: list[str] = []
+    reply = lead.turn(Session(), "show me tents", on_chunk=chunks.append, spoken=True)
+    assert "llm" not in reply.timings_ms and reply.phrasing == "template"
+    assert chunks and chunks[0] == reply.text, "the facts are final: nothing to wait for"
+    typed = lead.turn(Session(), "show me tents")
+    assert "llm" in typed.timings_ms, "a typed turn still gets the opener on screen"
+    full = Assistant(demo_catalog, _config(llm_cfg, phrasing="full"), bundled_llm)
+    assert "llm" in full.turn(Session(), "show me tents", spoken=True).timings_ms
+    # ReplyVoice: 'lead' speaks the first checked text, 'full' waits for the rewrite.
+    early, late = ReplyVoice(None, "lead"), ReplyVoice(None, "full")
+    early.chunk("The tents are in aisle 1.")
+    late.chunk("The tents are in aisle 1.")
+    assert early.spoken and not late.spoken
+    assert early.final("Sure! The tents are in aisle 1.") is False, "not spoken twice"

@@ -125,7 +125,7 @@ class ReplyVoice:
 
     def final(self, text: str) -> bool:
         """The reply as it stands; spoken unless its facts already were. True if speaking."""
-        if self.spoken or self.speaker is None:
+        if self.spoken:
             return False
-        self.spoken = True
-        return self.speaker.say(text)
+        self.spoken = True  # decided, with or without a speaker: text only is the same turn
+        return self.speaker is not None and self.speaker.say(text)
