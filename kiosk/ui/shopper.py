@@ -492,6 +492,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.session.reset()
         self.last_input = time.monotonic()
         self._pending = None
+        self._voice = None
         self.said_no_microphone = False
         self.greet()
         self.query_one("#ask", Input).value = ""
