@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from kiosk.assistant.assistant import Assistant
+from kiosk.assistant.cli import _emit, _status, open_assistant, repl
 from kiosk.assistant.reply import Reply
 from kiosk.assistant.session import Session
 from kiosk.assistant.voice import VoiceTurns
@@ -24,21 +25,13 @@ from kiosk.speech import devices
 from kiosk.speech.asr import Transcriber
 from kiosk.speech.audio import SpeechError, load_audio
 from kiosk.speech.speaker import ReplyVoice, Speaker, device_setting
-from kiosk.speech.tts import Synthesizer
 
 Emit = Callable[[Reply], None]
 
 
-def _status(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def _speaker(cfg: Config, *, quiet: bool) -> Speaker:
     """The voice, or a silent Speaker (text only) when there is none to speak with."""
-    voice: Synthesizer | None = None
-    if cfg.speech.speak_replies and devices.output_available():
-        voice = Synthesizer(cfg)
-    speaker = Speaker(cfg, voice)
+    speaker = Speaker.open(cfg)
     if not speaker.available and not quiet:
         _status(f"kiosk: {speaker.problem}")
     return speaker
@@ -68,8 +61,6 @@ def live(
     quiet: bool,
 ) -> int:
     """Turns from the microphone until end of input (push-to-talk) or Ctrl+C."""
-    from kiosk.assistant.cli import repl
-
     if not devices.input_available():
         _status(
             "kiosk: no microphone found (no audio input device, or PortAudio missing: "
@@ -125,8 +116,6 @@ def live(
 
 def listen(cfg: Config, args: argparse.Namespace) -> int:
     """The `kiosk listen` command."""
-    from kiosk.assistant.cli import _emit, open_assistant
-
     quiet = bool(args.json)
     with open_assistant(cfg, use_llm=not args.no_llm, quiet=quiet) as assistant:
         assistant.log_requests = not args.file  # a recording is a test, not a shopper

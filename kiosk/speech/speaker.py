@@ -59,6 +59,14 @@ class Speaker:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
+    @classmethod
+    def open(cls, cfg: Config, *, on_state: Callable[[bool], None] | None = None) -> Speaker:
+        """The configured voice on the speaker; piper is loaded only if it can be heard."""
+        voice = None
+        if cfg.speech.speak_replies and devices.output_available():
+            voice = Synthesizer(cfg)
+        return cls(cfg, voice, on_state=on_state)
+
     def _why_not(self) -> str:
         if self.voice is None or not self.cfg.speech.speak_replies:
             return "speaking is turned off"

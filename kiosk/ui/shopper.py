@@ -283,12 +283,8 @@ class ShopperApp(App[None], inherit_bindings=False):
         from kiosk.speech import devices
         from kiosk.speech.asr import Transcriber
         from kiosk.speech.speaker import Speaker
-        from kiosk.speech.tts import Synthesizer
 
-        voice = None
-        if self.cfg.speech.speak_replies and devices.output_available():
-            voice = Synthesizer(self.cfg)
-        self.speaker = Speaker(self.cfg, voice, on_state=self._speaking_changed)
+        self.speaker = Speaker.open(self.cfg, on_state=self._speaking_changed)
         if not self.speaker.available:
             self.speech_problems.append(self.speaker.problem)
         if devices.input_available():
