@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -23,6 +24,14 @@ ENV_PREFIX = "KIOSK_"
 
 def _doc(text: str) -> dict[str, str]:
     return {"doc": text}
+
+
+class PhrasingMode(StrEnum):
+    """What the model may do with a reply (`assistant.phrasing`)."""
+
+    LEAD = "lead"  # a short opening sentence before the checked facts
+    FULL = "full"  # rewrite the whole reply from the facts
+    OFF = "off"  # templates only
 
 
 @dataclass(frozen=True)
@@ -129,8 +138,8 @@ class SearchConfig:
 class AssistantConfig:
     """How the assistant talks and remembers."""
 
-    phrasing: str = field(
-        default="lead",
+    phrasing: PhrasingMode = field(
+        default=PhrasingMode.LEAD,
         metadata=_doc(
             "How the model phrases replies: 'lead' (a short opening sentence before "
             "the facts, fast on 2 cores), 'full' (the whole reply from the facts; "
@@ -334,7 +343,6 @@ _SECTIONS: dict[str, type[Any]] = {
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "llm.backend": ("local", "remote", "none"),
-    "assistant.phrasing": ("lead", "full", "off"),
     "speech.mode": ("push_to_talk", "hands_free"),
     "speech.asr_device": ("cpu", "cuda"),
 }
@@ -342,6 +350,12 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 
 def _coerce(key: str, value: Any, typ: Any, from_env: bool) -> Any:
     """Check (TOML) or convert (environment strings) one value to the field's type."""
+    if isinstance(typ, type) and issubclass(typ, StrEnum):
+        try:
+            return typ(value)
+        except ValueError:
+            choices = tuple(m.value for m in typ)
+            raise ConfigError(f"config key '{key}': {value!r} is not one of {choices}") from None
     if from_env and isinstance(value, str):
         try:
             if typ is int:
@@ -452,5 +466,8 @@ def describe(cfg: Config) -> list[tuple[str, Any, str]]:
     for name in _SECTIONS:
         section = getattr(cfg, name)
         for f in dataclasses.fields(section):
-            rows.append((f"{name}.{f.name}", getattr(section, f.name), f.metadata.get("doc", "")))
+            value = getattr(section, f.name)
+            if isinstance(value, StrEnum):
+                value = value.value
+            rows.append((f"{name}.{f.name}", value, f.metadata.get("doc", "")))
     return rows

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.assistant.assistant import NOTHING_TO_SUGGEST, Assistant
+from kiosk.assistant.act.suggest import NOTHING_TO_SUGGEST
 from kiosk.assistant.checker import FactSheet, check, covers
-from kiosk.assistant.lexicon import Lexicon
+from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session, SessionStore
 from kiosk.assistant.understand import understand
+from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, load
 from tests.conftest import CONTOSO, SHARED
@@ -267,7 +268,7 @@ def test_checker_rejects_a_planted_wrong_price(bot: Assistant) -> None:
     reply = ask(bot, "how much is the TrailMaster X4 Tent?", s)
     assert "$250" in reply.text
     lex = bot.lexicon()
-    outcome = bot._act(understand("how much is the TrailMaster X4 Tent?", lex), Session(), lex)
+    outcome = bot.act(understand("how much is the TrailMaster X4 Tent?", lex), Session(), lex)
     assert check("The TrailMaster X4 Tent is $250.", outcome.facts, lex) == []
     problems = check("The TrailMaster X4 Tent is $199, a great deal!", outcome.facts, lex)
     assert any("199" in p for p in problems)
@@ -378,7 +379,7 @@ def test_checker_keeps_each_fact_with_its_own_product(bot: Assistant) -> None:
     """A clause naming one product can't borrow another product's price, stock or aisle."""
     lex = bot.lexicon()
     template = bot.turn(Session(), "show me tents")
-    outcome = bot._act(understand("show me tents", lex), Session(), lex)
+    outcome = bot.act(understand("show me tents", lex), Session(), lex)
     ok = "The Alpine Explorer Tent is $350 and out of stock."
     assert check(ok, outcome.facts, lex) == []
     assert check("The Alpine Explorer Tent, $350, in stock, aisle 1.", outcome.facts, lex)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.assistant.assistant import Assistant
+from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import Intent
 from kiosk.assistant.session import Session
+from kiosk.assistant.understand import model_intent, understand
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.llm.base import Message
@@ -124,7 +125,8 @@ def test_model_intent_for_what_rules_cannot_place(
     demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama
 ) -> None:
     bot = Assistant(demo_catalog, _config(llm_cfg, llm_understanding=True), bundled_llm)
-    intent = bot._llm_intent("I'd like somebody who works here please")
+    u = understand("I'd like somebody who works here please", bot.lexicon())
+    intent = model_intent(bundled_llm, u, timeout_s=llm_cfg.llm.timeout_s)
     assert intent in set(Intent)
 
 
@@ -153,7 +155,9 @@ def test_broken_model_file_still_answers(tmp_path: Path, demo_db: Path) -> None:
 def test_a_spoken_turn_speaks_the_facts_without_waiting_for_a_lead(
     demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama
 ) -> None:
-    from kiosk.speech.speaker import ReplyVoice
+    from kiosk.assistant.compose import speaks_facts_early
+    from kiosk.config import PhrasingMode
+    from kiosk.voice.session import ReplyVoice
 
     lead = Assistant(demo_catalog, _config(llm_cfg, phrasing="lead"), bundled_llm)
     chunks: list[str] = []
@@ -165,7 +169,8 @@ def test_a_spoken_turn_speaks_the_facts_without_waiting_for_a_lead(
     full = Assistant(demo_catalog, _config(llm_cfg, phrasing="full"), bundled_llm)
     assert "llm" in full.turn(Session(), "show me tents", spoken=True).timings_ms
     # ReplyVoice: 'lead' speaks the first checked text, 'full' waits for the rewrite.
-    early, late = ReplyVoice(None, "lead"), ReplyVoice(None, "full")
+    early = ReplyVoice(None, speaks_facts_early(PhrasingMode.LEAD))
+    late = ReplyVoice(None, speaks_facts_early(PhrasingMode.FULL))
     early.chunk("The tents are in aisle 1.")
     late.chunk("The tents are in aisle 1.")
     assert early.spoken and not late.spoken

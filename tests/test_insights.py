@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.assistant.assistant import Assistant
 from kiosk.assistant.checker import check
-from kiosk.assistant.lexicon import Lexicon
+from kiosk.assistant.pipeline import Assistant
+from kiosk.assistant.record import record_turn
 from kiosk.assistant.reply import Reply
-from kiosk.assistant.session import Session
+from kiosk.assistant.session import Session, new_session_token
+from kiosk.catalog.complements import accessories_for, category_complements
 from kiosk.catalog.db import connect
+from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.repository import Catalog
+from kiosk.catalog.requestlog import apply_retention, turns
 from kiosk.catalog.schema import SCHEMA_VERSION
 from kiosk.config import Config, load
 from kiosk.insights.demand import (
@@ -38,14 +41,7 @@ from kiosk.insights.describe import (
     spec_sheet,
     template_description,
 )
-from kiosk.insights.log import (
-    SessionTokens,
-    apply_retention,
-    new_session_token,
-    record_turn,
-    turns,
-)
-from kiosk.insights.recommend import accessories_for, asked_together, category_complements
+from kiosk.insights.recommend import asked_together
 from kiosk.insights.report import build_report, format_report, write_csv
 from kiosk.insights.sentiment import agreement, feedback_sentiment, score_text
 from kiosk.llm.local import LocalLlama
@@ -65,15 +61,13 @@ def bot(demo_catalog: Catalog, cfg: Config) -> Assistant:
     return Assistant(demo_catalog, cfg, chat=None)
 
 
-def say(
-    bot: Assistant, text: str, session: Session, tokens: SessionTokens, now: datetime = NOW
-) -> Reply:
+def say(bot: Assistant, text: str, session: Session, now: datetime = NOW) -> Reply:
     reply = bot.turn(session, text)
     record_turn(
         bot.catalog.conn,
         text=text,
         reply=reply,
-        session_token=tokens.token(session),
+        session_token=session.token,
         kiosk="entrance",
         now=now,
     )
@@ -90,19 +84,18 @@ def webshop_requests(n: int | None = None) -> list[str]:
 @pytest.fixture
 def replayed(bot: Assistant) -> Catalog:
     """862 WebShop requests over a week, one visit each, plus planted kayak requests."""
-    tokens = SessionTokens()
     for i, text in enumerate(webshop_requests()):
-        say(bot, text, Session(id=f"w{i}"), tokens, NOW - timedelta(days=i % 7, minutes=i))
+        say(bot, text, Session(id=f"w{i}"), NOW - timedelta(days=i % 7, minutes=i))
     for i, text in enumerate(KAYAKS):
-        say(bot, text, Session(id=f"k{i}"), tokens, NOW - timedelta(days=i))
+        say(bot, text, Session(id=f"k{i}"), NOW - timedelta(days=i))
     # Visits that look at tents and then sleeping bags, and one that asks a lot.
     for i in range(3):
         s = Session(id=f"camp{i}")
-        say(bot, "show me tents", s, tokens)
-        say(bot, "do you have sleeping bags?", s, tokens)
+        say(bot, "show me tents", s)
+        say(bot, "do you have sleeping bags?", s)
     s = Session(id="q")
     for text in ("what is the wifi password", "where are the socks", "do you price match"):
-        say(bot, text, s, tokens)
+        say(bot, text, s)
     return bot.catalog
 
 
@@ -128,18 +121,17 @@ def test_every_turn_is_logged_with_what_it_found(replayed: Catalog) -> None:
 
 
 def test_session_tokens_are_random_and_rotate_when_the_session_is_wiped(bot: Assistant) -> None:
-    tokens = SessionTokens()
     s = Session(id="local")
     bot.turn(s, "show me tents")
-    first = tokens.token(s)
+    first = s.token
     bot.turn(s, "cheaper ones?")
-    assert tokens.token(s) == first
+    assert s.token == first
     bot.turn(s, "start over")
-    second = tokens.token(s)
+    second = s.token
     assert second != first
     s.reset()
     bot.turn(s, "show me tents")
-    assert tokens.token(s) != second
+    assert s.token != second
     assert len(new_session_token()) == 16 and new_session_token() != new_session_token()
 
 
@@ -148,7 +140,7 @@ def test_session_tokens_are_random_and_rotate_when_the_session_is_wiped(bot: Ass
 
 def test_unmet_demand_groups_the_kayak_wordings(replayed: Catalog) -> None:
     rows = turns(replayed.conn)
-    groups = unmet(rows, known=catalog_kinds(replayed.conn), limit=1000)
+    groups = unmet(rows, known=catalog_kinds(replayed), limit=1000)
     kayak = [g for g in groups if g.head == "kayak"]
     assert len(kayak) == 1, [g.label for g in groups[:20]]
     assert kayak[0].count == 3
@@ -161,11 +153,10 @@ def test_unmet_demand_groups_the_kayak_wordings(replayed: Catalog) -> None:
 
 
 def test_grouping_merges_plurals_phrases_and_typos(bot: Assistant) -> None:
-    tokens = SessionTokens()
     for i, text in enumerate(
         ["a kayak for two", "Kayaks?", "do you sell kayacks", "inflatable kayak", "paddle"]
     ):
-        say(bot, text, Session(id=str(i)), tokens)
+        say(bot, text, Session(id=str(i)))
     groups = unmet(turns(bot.catalog.conn))
     assert [(g.head, g.count) for g in groups] == [("kayak", 4), ("paddle", 1)]
 
@@ -174,23 +165,22 @@ def test_top_requests_products_and_unanswered(replayed: Catalog) -> None:
     report = build_report(replayed, days=30, now=NOW)
     top = {p["name"]: p["count"] for p in report["top_products"]}
     assert top["SkyView 2-Person Tent"] >= 3 and top["CozyNights Sleeping Bag"] >= 3
-    requests = top_requests(turns(replayed.conn), known=catalog_kinds(replayed.conn), limit=1000)
+    requests = top_requests(turns(replayed.conn), known=catalog_kinds(replayed), limit=1000)
     heads = {g.head: g.count for g in requests}
     assert heads["tent"] >= 3 and heads["bag"] >= 3
     asked = [e for g in report["unanswered"] for e in g["examples"]]
     assert "what is the wifi password" in asked and "do you price match" in asked
     # "where are the socks" found nothing: it is unmet demand, not listed twice.
     assert "where are the socks" not in asked
-    groups = unmet(turns(replayed.conn), known=catalog_kinds(replayed.conn), limit=1000)
+    groups = unmet(turns(replayed.conn), known=catalog_kinds(replayed), limit=1000)
     assert any(g.head == "sock" for g in groups)
 
 
 def test_weak_matches_count_as_unmet(bot: Assistant) -> None:
-    tokens = SessionTokens()
-    say(bot, "wood table dark cognac brown", Session(), tokens)
+    say(bot, "wood table dark cognac brown", Session())
     row = turns(bot.catalog.conn)[-1]
     assert row.found >= 1 and row.top_score is not None and row.top_score < 0.5
-    assert [g.head for g in unmet([row], known=catalog_kinds(bot.catalog.conn))] == ["table"]
+    assert [g.head for g in unmet([row], known=catalog_kinds(bot.catalog))] == ["table"]
 
 
 # -- sentiment -----------------------------------------------------------------------------
@@ -229,13 +219,12 @@ def test_product_review_summaries(demo_catalog: Catalog) -> None:
 
 
 def test_shopper_feedback_is_scored(bot: Assistant) -> None:
-    tokens = SessionTokens()
     for text in (
         "the service here was excellent",
         "the staff were rude and unhelpful",
         "I love this store, the staff were so helpful",
     ):
-        assert say(bot, text, Session(), tokens).intent == "feedback"
+        assert say(bot, text, Session()).intent == "feedback"
     fb = feedback_sentiment(t for _, t, _ in bot.catalog.feedback())
     assert fb["comments"] == 3
     assert fb["labels"] == {"positive": 2, "neutral": 0, "negative": 1}
@@ -314,14 +303,14 @@ def test_the_bundled_model_draft_is_checked(demo_catalog: Catalog, bundled_llm: 
 
 
 def test_asked_together_from_visit_tokens(replayed: Catalog) -> None:
-    together = asked_together(replayed.conn, turns(replayed.conn))
+    together = asked_together(replayed, turns(replayed.conn))
     cats = {(p.a_label, p.b_label): p for p in together["categories"]}
     pair = cats[("Sleeping Bags", "Tents")]
     assert pair.sessions == 3 and pair.lift > 1
 
 
 def test_accessories_for_a_loyalty_customer(demo_catalog: Catalog) -> None:
-    complements = category_complements(demo_catalog.conn)
+    complements = category_complements(demo_catalog)
     tents = complements["Tents"]
     assert tents and tents[0].basis == "orders" and tents[0].customers >= 2
     assert [c.other for c in complements["Camping Tables"]][:1] == ["Camping Stoves"]
@@ -338,10 +327,9 @@ def test_accessories_for_a_loyalty_customer(demo_catalog: Catalog) -> None:
 
 
 def test_retention_deletes_what_is_old_and_keeps_what_is_new(bot: Assistant) -> None:
-    tokens = SessionTokens()
     conn = bot.catalog.conn
     for age in (120, 91, 89, 3, 0):
-        say(bot, f"kayak {age}", Session(), tokens, NOW - timedelta(days=age))
+        say(bot, f"kayak {age}", Session(), NOW - timedelta(days=age))
     old_at = (NOW - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")
     conn.execute("INSERT INTO feedback (at, text) VALUES (?, 'old comment')", (old_at,))
     conn.execute(
@@ -366,7 +354,6 @@ PLANTED = {
 def test_personal_data_never_reaches_the_database_file(
     bot: Assistant, demo_catalog: Catalog
 ) -> None:
-    tokens = SessionTokens()
     requests = [
         f"do you have kayaks? email me at {PLANTED['email']}",
         f"call me on {PLANTED['phone']} about tents",
@@ -376,7 +363,7 @@ def test_personal_data_never_reaches_the_database_file(
         f"can I talk to a person? {PLANTED['phone']}",  # staff call
     ]
     for text in requests:
-        say(bot, text, Session(), tokens)
+        say(bot, text, Session())
     assert demo_catalog.path is not None
     db = demo_catalog.path
 
@@ -446,17 +433,16 @@ def test_readonly_old_catalog_reports_without_a_log(demo_db: Path, tmp_path: Pat
     path = version_2_catalog(demo_db, tmp_path)
     conn = connect(path, readonly=True)
     assert turns(conn) == []
-    assert unanswered([]) == [] and top_products(conn, []) == []
+    assert unanswered([]) == [] and top_products(Catalog(conn), []) == []
     assert group_requests([]) == []
     conn.close()
 
 
 def test_a_loyalty_lookup_logs_no_products(bot: Assistant) -> None:
     """What a customer bought, shown at a kiosk at a minute, could point at them."""
-    tokens = SessionTokens()
     s = Session()
-    say(bot, "my loyalty number is 1", s, tokens)
-    reply = say(bot, "where is the tent I bought?", s, tokens)
+    say(bot, "my loyalty number is 1", s)
+    reply = say(bot, "where is the tent I bought?", s)
     assert reply.products  # the shopper saw their tent
     row = turns(bot.catalog.conn)[-1]
     assert row.found == len(reply.products) and row.product_ids == ()

@@ -17,7 +17,8 @@ import pytest
 
 from kiosk import provision
 from kiosk.config import Config, LLMConfig
-from kiosk.llm import LLMError, Message, load_chat_model
+from kiosk.llm.base import LLMError, Message
+from kiosk.llm.loader import load_chat_model
 from kiosk.llm.local import LocalLlama
 from kiosk.llm.remote import RemoteChat, base_url
 
@@ -298,7 +299,7 @@ def test_remote_timeout(llm_cfg: Config, server: str) -> None:
 def test_remote_keeps_the_assistant_true(
     llm_cfg: Config, server: str, demo_db: Path, tmp_path: Path
 ) -> None:
-    from kiosk.assistant.assistant import Assistant
+    from kiosk.assistant.pipeline import Assistant
     from kiosk.assistant.session import Session
     from kiosk.catalog.repository import Catalog
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.privacy import redact
+from kiosk.text.privacy import redact
 from tests.conftest import kiosk
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.assistant.lexicon import Lexicon
+from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, load
 from kiosk.errors import ModelError

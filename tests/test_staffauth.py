@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.staffauth import PinGate, check_pin, hash_pin
+from kiosk.ops.staffauth import PinGate, check_pin, hash_pin
 
 
 def test_hash_round_trip_and_salt() -> None:

@@ -137,7 +137,7 @@ async def test_unlocked_screen_quits_on_ctrl_q(demo_catalog: Catalog, cfg: Confi
 
 
 def with_pin(cfg: Config, pin: str = "4321") -> Config:
-    from kiosk.staffauth import hash_pin
+    from kiosk.ops.staffauth import hash_pin
 
     return dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, staff_pin_hash=hash_pin(pin)))
 
@@ -168,7 +168,8 @@ async def test_call_staff_shows_up_live_in_a_separate_console(
 async def test_pin_guards_the_console_and_edits_reach_the_shopper(
     demo_catalog: Catalog, cfg: Config
 ) -> None:
-    from kiosk.ui.staff import PinScreen, StaffScreen, save_edit
+    from kiosk.ops.staff import save_edit
+    from kiosk.ui.staff import PinScreen, StaffScreen
 
     app = ShopperApp(with_pin(cfg), demo_catalog)
     async with app.run_test(size=(100, 30)) as pilot:

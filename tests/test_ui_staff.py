@@ -61,7 +61,7 @@ async def test_import_from_the_console_with_a_report(tmp_path: Path) -> None:
 
 
 async def test_technician_tab_shows_models_audio_and_tests(demo_cfg: Config) -> None:
-    from kiosk.assistant.assistant import Assistant
+    from kiosk.assistant.pipeline import Assistant
     from kiosk.assistant.session import Session
 
     cfg = demo_cfg
@@ -95,7 +95,7 @@ async def test_technician_tab_shows_models_audio_and_tests(demo_cfg: Config) -> 
 
 
 async def test_attribute_edit_reaches_search(demo_cfg: Config) -> None:
-    from kiosk.ui.staff import set_attribute
+    from kiosk.ops.staff import set_attribute
 
     cfg = demo_cfg
     with Catalog.open(cfg.catalog_path) as catalog:
@@ -157,7 +157,7 @@ async def test_description_draft_is_checked_then_approved(demo_cfg: Config) -> N
 
 
 async def test_insights_tab_shows_what_shoppers_asked(demo_cfg: Config) -> None:
-    from kiosk.assistant.assistant import Assistant
+    from kiosk.assistant.pipeline import Assistant
     from kiosk.assistant.session import Session
 
     cfg = demo_cfg

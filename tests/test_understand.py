@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.assistant.lexicon import Lexicon
-from kiosk.assistant.numbers import words_to_digits
 from kiosk.assistant.reply import Intent
 from kiosk.assistant.understand import understand
+from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.repository import Catalog
+from kiosk.text.numbers import words_to_digits
 
 
 @pytest.fixture

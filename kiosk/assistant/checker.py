@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kiosk.assistant.lexicon import Lexicon, words
+from kiosk.catalog.lexicon import Lexicon
+from kiosk.text.words import words
 
 PROMISES = re.compile(
     r"\b(discount\w*|\d+\s*%|percent|coupon\w*|promo\w*|on\s+sale|sale\s+price|deals?|"
@@ -156,4 +157,34 @@ def covers(text: str, template: str, facts: FactSheet, lexicon: Lexicon) -> list
         problems.append("drops an out-of-stock or not-found statement")
     if len(words(text)) > 2 * len(words(template)) + 20:
         problems.append("much longer than the facts")
+    return problems
+
+
+_NEGATIVE = re.compile(r"\b(no|not|sorry|unfortunately|don'?t|can'?t|cannot|unable)\b", re.I)
+
+
+def lead_problems(lead: str, template: str, lex: Lexicon) -> list[str]:
+    """A lead is a complete, short sentence with no facts of its own.
+
+    Facts (names, prices, numbers, aisles) are the template's job; a lead that
+    repeats them is either redundant or, cut off at max_tokens, half a fact.
+    """
+    problems: list[str] = []
+    if not re.search(r"[.!]$", lead):
+        problems.append("not a complete sentence")
+    if re.search(r"\d|\$|\baisles?\b|\bshelf\b", lead, re.I):
+        problems.append("states a number, price or place")
+    if lex.match_names(lead) or any(
+        re.search(rf"\b{re.escape(b)}\b", lead.lower()) for b in lex.brands
+    ):
+        problems.append("names a product or brand")
+    if "?" in lead:
+        problems.append("asks a question")
+    if len(lead.split()) > 16:
+        problems.append("too long for a lead")
+    negative_answer = bool(_NEGATIVE.search(template[:60]))
+    if _NEGATIVE.search(lead) and not negative_answer:
+        problems.append("negative lead before a positive answer")
+    if not re.search(r"[A-Za-z]", lead):
+        problems.append("no words")
     return problems

@@ -7,14 +7,13 @@ is the store's own words or a spec value, so the reply can be checked against it
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kiosk.assistant.lexicon import singular, words
-from kiosk.assistant.reply import Source
+from kiosk.assistant.reply import Source, SourceKind
 from kiosk.catalog.records import Document, Product
 from kiosk.catalog.repository import Catalog
-from kiosk.words import GRAMMAR_WORDS
+from kiosk.text.words import GRAMMAR_WORDS, singular, words
 
 # Question words that point at a spec even when the spec's name doesn't contain them.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -67,10 +66,11 @@ class Fact:
     score: float = 0.0
 
 
-def _terms(text: str, exclude: Iterable[str] = ()) -> set[str]:
+def _terms(text: str | Sequence[str], exclude: Iterable[str] = ()) -> set[str]:
+    """Singular content words (and what they point at), from a text or its words."""
     drop = STOP | {singular(w) for w in exclude}
     out: set[str] = set()
-    for w in words(text):
+    for w in words(text) if isinstance(text, str) else text:
         s = singular(w)
         if s in drop or len(s) < 3:
             continue
@@ -98,14 +98,16 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def product_facts(catalog: Catalog, product: Product, question: str, limit: int = 2) -> list[Fact]:
-    """The spec values and manual passages that best answer a question about a product."""
+def product_facts(
+    catalog: Catalog, product: Product, question: Sequence[str], limit: int = 2
+) -> list[Fact]:
+    """The spec values and manual passages that best answer a question (its words)."""
     name_words = words(product.name) + words(product.brand) + words(product.category)
     asked = _terms(question, exclude=name_words)
     if not asked:
         return []
     scored: list[Fact] = []
-    src = Source("specs", product.id, f"{product.name} specs")
+    src = Source(SourceKind.SPECS, product.id, f"{product.name} specs")
     for key, value in product.attributes.items():
         key_terms = _terms(key.replace("_", " "))
         overlap = len(asked & key_terms)
@@ -116,7 +118,7 @@ def product_facts(catalog: Catalog, product: Product, question: str, limit: int 
             text = f"The {product.name} {label}: {value}."
             scored.append(Fact(text, src, score))
     for doc in catalog.documents(product.id):
-        dsrc = Source(doc.kind, doc.key, doc.title)
+        dsrc = Source(SourceKind(doc.kind), doc.key, doc.title)
         if doc.kind == "faq":
             for q, a in faq_pairs(doc):
                 overlap = len(asked & _terms(q, exclude=name_words))
@@ -146,7 +148,7 @@ def warranty_fact(catalog: Catalog, product: Product) -> Fact | None:
                 sentence,
                 re.I,
             ):
-                return Fact(sentence, Source(doc.kind, doc.key, doc.title), 5.0)
+                return Fact(sentence, Source(SourceKind(doc.kind), doc.key, doc.title), 5.0)
     return None
 
 
@@ -158,7 +160,7 @@ def review_summary(catalog: Catalog, product: Product) -> Fact | None:
     return Fact(
         f"The {product.name} has an average rating of {avg:.1f} out of 5 from "
         f"{len(ratings)} reviews.",
-        Source("reviews", product.id, f"{product.name} reviews"),
+        Source(SourceKind.REVIEWS, product.id, f"{product.name} reviews"),
         4.0,
     )
 
@@ -177,7 +179,7 @@ def return_policy(catalog: Catalog, product: Product | None, tier: str | None) -
     general: list[Fact] = []
     for doc in docs:
         match = re.search(r"\((\w+)\)\s*$", doc.title)
-        source = Source(doc.kind, doc.key, doc.title)
+        source = Source(SourceKind(doc.kind), doc.key, doc.title)
         if match and tier and match.group(1) == tier:
             tiered.append(Fact(_clean(doc.body), source, 5.0))
         elif not match:
@@ -195,10 +197,10 @@ def _tier_summary(body: str) -> str:
     return " ".join(parts) if parts else _clean(body)
 
 
-def store_policy(catalog: Catalog, question: str) -> list[Fact]:
-    """Store-level documents (hours, payment, ...) that answer a question."""
+def store_policy(catalog: Catalog, question: Sequence[str]) -> list[Fact]:
+    """Store-level documents (hours, payment, ...) that answer a question (its words)."""
     asked = _terms(question) | {
-        w for w in ("hour", "open", "pay", "staff") if w in question.lower()
+        w for w in ("hour", "open", "pay", "staff") if any(w in q for q in question)
     }
     extra = {
         "hour": {"opening", "hours", "open", "close", "time"},
@@ -212,6 +214,8 @@ def store_policy(catalog: Catalog, question: str) -> list[Fact]:
         terms = _terms(doc.title + " " + doc.body) | {singular(w) for w in words(doc.title)}
         overlap = len(asked & terms)
         if overlap:
-            facts.append(Fact(_clean(doc.body), Source(doc.kind, doc.key, doc.title), overlap))
+            facts.append(
+                Fact(_clean(doc.body), Source(SourceKind(doc.kind), doc.key, doc.title), overlap)
+            )
     facts.sort(key=lambda f: -f.score)
     return facts[:1]

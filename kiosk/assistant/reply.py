@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from kiosk.assistant.stages import StageError
 from kiosk.catalog.records import Product
 
 
@@ -24,6 +25,41 @@ class Intent(StrEnum):
     GREETING = "greeting"
     RECOMMEND = "recommend"  # accessories: for a loyalty shopper's orders, or what's on screen
     OUT_OF_SCOPE = "out_of_scope"
+
+
+class Phrasing(StrEnum):
+    """How a reply's text was made (`phrasing` in the JSON)."""
+
+    TEMPLATE = "template"  # built from the facts; no model, or the model failed
+    LLM = "llm"  # the model's phrasing, checked against the facts and accepted
+    LLM_REJECTED = "llm_rejected"  # the model's text failed the check; template used
+
+
+class ActionKind(StrEnum):
+    """Something a turn did besides answering."""
+
+    STAFF_CALL = "staff_call"
+    FEEDBACK_SAVED = "feedback_saved"
+    SESSION_RESET = "session_reset"
+    LOYALTY = "loyalty"
+
+
+class SourceKind(StrEnum):
+    """Where a fact came from: the product row, or one of the catalog's document kinds
+    (`kiosk.catalog.schema.DOC_KINDS`, a closed set the schema enforces)."""
+
+    PRODUCT = "product"
+    DESCRIPTION = "description"
+    FEATURES = "features"
+    SPECS = "specs"
+    USER_GUIDE = "user_guide"
+    CAUTIONS = "cautions"
+    WARRANTY = "warranty"
+    RETURN_POLICY = "return_policy"
+    REVIEWS = "reviews"
+    FAQ = "faq"
+    POLICY = "policy"
+    OTHER = "other"
 
 
 @dataclass(frozen=True)
@@ -65,24 +101,24 @@ class Card:
 class Source:
     """Where a fact in the reply came from: a product row or a document."""
 
-    kind: str  # 'product' or a document kind ('specs', 'return_policy', ...)
+    kind: SourceKind
     ref: str  # product id or document key
     title: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "ref": self.ref, "title": self.title}
+        return {"kind": str(self.kind), "ref": self.ref, "title": self.title}
 
 
 @dataclass(frozen=True)
 class Action:
     """Something the turn did besides answering, e.g. a staff call placed."""
 
-    kind: str  # 'staff_call', 'feedback_saved', 'session_reset'
+    kind: ActionKind
     ref: str = ""
     detail: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "ref": self.ref, "detail": self.detail}
+        return {"kind": str(self.kind), "ref": self.ref, "detail": self.detail}
 
 
 @dataclass
@@ -93,15 +129,15 @@ class Reply:
     sources: list[Source] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    # How the text was made: 'template', 'llm' (checked and accepted), or
-    # 'llm_rejected' (the model's text failed the fact check; template used).
-    phrasing: str = "template"
+    phrasing: Phrasing = Phrasing.TEMPLATE
     slots: dict[str, Any] = field(default_factory=dict)
     transcript: str | None = None
     # The request the transcript was read as, catalog names corrected ("tennis" -> "tents").
     heard_as: str | None = None
     # Side-by-side rows for a comparison: [["", name A, name B], ["price", ...], ...].
     table: list[list[str]] = field(default_factory=list)
+    # What went wrong in a stage the turn survived (the model timed out in compose, ...).
+    errors: list[StageError] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -111,7 +147,7 @@ class Reply:
             "sources": [s.to_json() for s in self.sources],
             "actions": [a.to_json() for a in self.actions],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
-            "phrasing": self.phrasing,
+            "phrasing": str(self.phrasing),
             "slots": self.slots,
         }
         if self.table:
@@ -120,4 +156,6 @@ class Reply:
             out["transcript"] = self.transcript
         if self.heard_as is not None:
             out["heard_as"] = self.heard_as
+        if self.errors:
+            out["errors"] = [e.to_json() for e in self.errors]
         return out

@@ -18,6 +18,11 @@ from pathlib import Path
 from typing import Any
 
 
+def new_session_token() -> str:
+    """A fresh random token for one shopper visit (64 random bits, hex)."""
+    return secrets.token_hex(8)
+
+
 @dataclass
 class Session:
     id: str = "local"
@@ -41,7 +46,7 @@ class Session:
     last_request: str = ""  # redacted, for the staff call note
     # Random, rotated with every new shopper: lets the anonymous request log count
     # what was asked together in one visit without tying a visit to a person.
-    token: str = field(default_factory=lambda: secrets.token_hex(8))
+    token: str = field(default_factory=new_session_token)
 
     def reset(self) -> None:
         """Forget everything about the shopper (idle, "start over")."""
@@ -88,9 +93,6 @@ class SessionStore:
         tmp.write_text(json.dumps(asdict(session)), encoding="utf-8")
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
-
-    def delete(self, session_id: str) -> None:
-        self._path(session_id).unlink(missing_ok=True)
 
     def sweep(self) -> int:
         """Delete every expired session file; returns how many."""

@@ -3,18 +3,27 @@
 Measured before this was written: the bundled 135M/270M models classify most
 shopper requests wrongly, so rules are the path that always works; a model may be
 consulted for what the rules can't place (see `Assistant`), never instead of them.
+
+This is the one place the intent is decided and the one stage that reads the
+request's text: everything later (act, compose, check) works from `Understanding`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from kiosk.assistant.lexicon import Lexicon, NameMatch, singular, words
-from kiosk.assistant.numbers import words_to_digits
 from kiosk.assistant.reply import Intent
-from kiosk.words import GRAMMAR_WORDS, SHOPPING_WORDS
+from kiosk.catalog.lexicon import Lexicon, NameMatch
+from kiosk.errors import KioskError
+from kiosk.llm.base import ChatModel, Message
+from kiosk.text.numbers import words_to_digits
+from kiosk.text.words import GRAMMAR_WORDS, SHOPPING_WORDS, singular, words
+
+log = logging.getLogger(__name__)
 
 _MONEY = r"\$?\s?(\d+(?:[.,]\d{1,2})?)\s*(?:dollars?|bucks|usd|\$)?"
 
@@ -122,6 +131,29 @@ INJECTION = _rx(
     r"developer\s+mode|say\s+that|repeat\s+after\s+me)\b",
 )
 
+# "my loyalty number is 7", "member id: AB12": the number applies the tier for this visit.
+LOYALTY_NUMBER = re.compile(
+    r"\b(?:loyalty|member(?:ship)?|customer|rewards?)\s*(?:card\s*)?(?:number|no\.?|#|id)\s*"
+    r"(?:is\s*)?[:#]?\s*([A-Za-z]{0,3}\d{1,12})\b",
+    re.IGNORECASE,
+)
+# "What else do I need?", "any accessories?", "what goes with it?".
+SUGGESTIONS = _rx(
+    r"\b(what else|anything else|accessor(?:y|ies)|go(?:es)? (?:well )?with|recommend\w*|"
+    r"suggest\w*|add[- ]ons?|what do i need)\b"
+)
+# What a product question asks about, when it is one of the facts looked up directly.
+INFO_TOPICS: dict[str, re.Pattern[str]] = {
+    "warranty": _rx(r"\bwarrant"),
+    "reviews": _rx(r"\breviews?\b|\bstars?\b|\bwhat do (people|customers) (say|think)"),
+    "price": _rx(r"\b(how\s+much|price|cost|expensive)\b"),
+    "stock": _rx(r"\b(in\s+stock|available|have\s+any|left)\b"),
+}
+WEIGHT_WORDS = _rx(r"\bweigh|heavy")
+OVERVIEW = _rx(r"tell\s+me\s+about|more\s+(info|about|details)")
+THANKS = _rx(r"\b(thanks|thank|cheers)\b")
+GOODBYE = _rx(r"\b(bye|goodbye)\b")
+
 PURCHASED = _rx(r"\b(i|we)\s+(just\s+)?(bought|purchased|ordered|got)\b", r"\bmy\s+(new\s+)?\w+")
 
 # Refinements of the last results: "cheaper ones?", "the blue one", "in size 10?".
@@ -190,12 +222,19 @@ SIZE_WORDS = {
 }
 
 
+class Greeting(StrEnum):
+    HELLO = "hello"
+    THANKS = "thanks"
+    BYE = "bye"
+
+
 @dataclass
 class Understanding:
     """What the shopper asked: an intent and the slots the rules found."""
 
     intent: Intent
-    text: str  # the request after number words became digits
+    text: str  # the request after number words became digits (kept, never re-parsed)
+    request: str = ""  # the request as said, for the model's prompt
     query: str = ""  # the content words left for catalog search
     products: list[NameMatch] = field(default_factory=list)
     category: str | None = None
@@ -217,6 +256,13 @@ class Understanding:
     injection: bool = False
     in_stock: bool = False
     purchased: bool = False  # "the tent I bought": the loyalty customer's past orders
+    words: tuple[str, ...] = ()  # the request's words, for looking facts up by them
+    info_topic: str | None = None  # 'warranty', 'reviews', 'price', 'stock' (INFO_TOPICS)
+    overview: bool = False  # "tell me about ...": the description when no fact matches
+    greeting: Greeting = Greeting.HELLO
+    loyalty_number: str | None = None  # said in the request; applied for this visit only
+    loyalty_only: bool = False  # nothing asked besides the number ("hi, my number is 7")
+    suggestions: bool = False  # "what else do I need?"
 
     def slots(self) -> dict[str, Any]:
         """The filled slots, for `kiosk ask --json` and tests."""
@@ -347,8 +393,14 @@ def _membership(text: str, u: Understanding) -> None:
 def understand(text: str, lex: Lexicon) -> Understanding:
     """Intent and slots for one request, by rules only."""
     norm = words_to_digits(text.strip())
-    u = Understanding(intent=Intent.OUT_OF_SCOPE, text=norm)
+    u = Understanding(intent=Intent.OUT_OF_SCOPE, text=norm, request=text.strip())
     low = norm.lower()
+    u.words = tuple(words(norm))
+    m = LOYALTY_NUMBER.search(text)
+    if m:
+        u.loyalty_number = m.group(1)
+        u.loyalty_only = only_filler(text[: m.start()] + " " + text[m.end() :])
+    u.suggestions = bool(SUGGESTIONS.search(text))
     u.injection = bool(INJECTION.search(low))
     u.start_over = bool(START_OVER.search(low))
     rest = _prices(norm, u)
@@ -379,6 +431,18 @@ def understand(text: str, lex: Lexicon) -> Understanding:
         if pattern.search(low):
             u.policy_topic = topic
             break
+    for topic, pattern in INFO_TOPICS.items():
+        if pattern.search(low) and not (topic == "price" and WEIGHT_WORDS.search(low)):
+            u.info_topic = topic
+            break
+    u.overview = bool(OVERVIEW.search(low))
+    u.greeting = (
+        Greeting.THANKS
+        if THANKS.search(low)
+        else Greeting.BYE
+        if GOODBYE.search(low)
+        else Greeting.HELLO
+    )
     catalog_words = bool(u.products or u.category or u.brand)
     if u.start_over and len(words(low)) <= 6:
         u.intent = Intent.GREETING
@@ -432,7 +496,19 @@ def understand(text: str, lex: Lexicon) -> Understanding:
         and not u.query
     ):
         u.intent = Intent.PRODUCT_INFO
+    # Accessories: a loyalty number said alone, or "what else do I need?" about nothing
+    # new (a request that names a product or a kind of one is about that instead).
+    if u.loyalty_only or (u.suggestions and not (u.products or u.category or u.kind)):
+        u.intent = Intent.RECOMMEND
     return u
+
+
+_FILLER = GRAMMAR_WORDS | {"hi", "hello", "hey", "here", "thanks", "thank", "please", "ok"}
+
+
+def only_filler(text: str) -> bool:
+    """Nothing asked besides what was already understood ('hi, my number is 7')."""
+    return all(w in _FILLER for w in re.findall(r"[a-z']+", text.lower()))
 
 
 # Words that filled a slot or carry no product meaning; not sent to search.
@@ -451,3 +527,34 @@ def kind_of(name: str, kind: str | None) -> bool:
     if not kind:
         return True
     return any(singular(w) == kind for w in words(name))
+
+
+def model_intent(chat: ChatModel, u: Understanding, *, timeout_s: float) -> Intent | None:
+    """Grammar-constrained intent from the model, for what the rules couldn't place.
+
+    None when the model fails or answers nothing usable: the rules' intent stands.
+    """
+    grammar = "root ::= " + " | ".join(f'"{i.value}"' for i in Intent)
+    try:
+        out = chat.complete(
+            [
+                Message(
+                    "system",
+                    "Classify the shop kiosk request. Answer with one intent: "
+                    + ", ".join(i.value for i in Intent)
+                    + ".",
+                ),
+                Message("user", u.request[:300]),
+            ],
+            max_tokens=24,
+            temperature=0.0,
+            grammar=grammar,
+            timeout_s=timeout_s,
+        )
+    except KioskError as exc:
+        log.warning("model intent failed [%s]: %s", exc.code, exc.message)
+        return None
+    try:
+        return Intent(out.strip().strip('"'))
+    except ValueError:
+        return None

@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.assistant.assistant import Assistant
+from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.session import Session
 from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.repository import Catalog
-from kiosk.config import Config
+from kiosk.config import Config, PhrasingMode
 
 REQUESTS = [
     "do you have waterproof hiking boots under 100 dollars in size 10?",
@@ -47,7 +47,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(cfg: Config, *, rounds: int = 3) -> int:
-    from kiosk.llm.base import load_chat_model
+    from kiosk.llm.loader import load_chat_model
 
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
         db = Path(tmp) / "catalog.sqlite3"
@@ -60,7 +60,7 @@ def run(cfg: Config, *, rounds: int = 3) -> int:
         chat = load_chat_model(cfg, progress=lambda m: print(f"  {m}"))
         load_s = time.perf_counter() - t0
         lead_cfg = dataclasses.replace(
-            cfg, assistant=dataclasses.replace(cfg.assistant, phrasing="lead")
+            cfg, assistant=dataclasses.replace(cfg.assistant, phrasing=PhrasingMode.LEAD)
         )
         plain = Assistant(catalog, cfg, chat=None)
         phrased = Assistant(catalog, lead_cfg, chat=chat)

@@ -131,13 +131,14 @@ def voice_turn(cfg: Config, ears: Transcriber, voice: Synthesizer, runs: int) ->
     if not cfg.catalog_path.exists():
         print(f"voice turn: skipped, no catalog at {cfg.catalog_path} (`kiosk import`)")
         return
-    from kiosk.assistant.assistant import Assistant
+    from kiosk.assistant.compose import speaks_facts_early
+    from kiosk.assistant.pipeline import Assistant
     from kiosk.assistant.session import Session
     from kiosk.catalog.repository import Catalog
 
     chat = None
     if cfg.assistant.phrasing != "off" and cfg.llm.backend != "none":
-        from kiosk.llm.base import load_chat_model
+        from kiosk.llm.loader import load_chat_model
 
         chat = load_chat_model(cfg)
     with Catalog.open(cfg.catalog_path, create=False) as catalog:
@@ -147,7 +148,7 @@ def voice_turn(cfg: Config, ears: Transcriber, voice: Synthesizer, runs: int) ->
         hints = hint_words(catalog)
         vocab = catalog.vocabulary()
         stages: dict[str, list[float]] = {"asr": [], "facts": [], "tts_first": [], "total": []}
-        early = cfg.assistant.phrasing != "full"  # as ReplyVoice: facts spoken at once
+        early = speaks_facts_early(cfg.assistant.phrasing)  # as the voice session does
         for text in REQUESTS * runs:
             audio = to_16k_mono(voice.synthesize(text), voice.sample_rate)
             t0 = time.perf_counter()

@@ -118,6 +118,47 @@ class Catalog:
             "sizes": col("SELECT DISTINCT value FROM facets WHERE facet='size' ORDER BY value"),
         }
 
+    def names_and_categories(self) -> dict[str, tuple[str, str]]:
+        """id -> (name, category) of every product, for labels and vocabularies."""
+        return {
+            r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT id, name, category FROM products")
+        }
+
+    def categories(self) -> list[str]:
+        """Every category the catalog has, once, sorted."""
+        return [
+            r[0]
+            for r in self.conn.execute("SELECT DISTINCT category FROM products ORDER BY category")
+        ]
+
+    def ids_in_category(self, category: str) -> list[str]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM products WHERE category = ? ORDER BY rowid", (category,)
+            )
+        ]
+
+    def buyers_by_category(self) -> list[tuple[str, str]]:
+        """(customer id, category) for every category a loyalty customer has bought from."""
+        return [
+            (r[0], r[1])
+            for r in self.conn.execute(
+                "SELECT DISTINCT o.customer_id, p.category FROM orders o "
+                "JOIN products p ON p.id = o.product_id WHERE p.category != ''"
+            )
+        ]
+
+    def average_ratings(self) -> dict[str, float]:
+        """product id -> its reviews' average star rating (products with ratings only)."""
+        return {
+            r[0]: float(r[1])
+            for r in self.conn.execute(
+                "SELECT product_id, avg(rating) FROM reviews WHERE rating IS NOT NULL "
+                "GROUP BY product_id"
+            )
+        }
+
     # -- documents ------------------------------------------------------------
     def documents(
         self, product_id: str | None, kinds: Iterable[str] | None = None

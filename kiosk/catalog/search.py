@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from kiosk.catalog.db import change_stamp
-from kiosk.words import GRAMMAR_WORDS, SHOPPING_WORDS
+from kiosk.text.words import GRAMMAR_WORDS, SHOPPING_WORDS
 
 # Column weights for bm25(): name, brand, category, description, extra.
 _WEIGHTS = "10.0, 4.0, 6.0, 1.0, 0.5"

@@ -248,6 +248,30 @@ class CatalogWriter:
                 ),
             )
 
+    def set_description(self, product_id: str, text: str, *, source: str = "") -> None:
+        """Replace a product's description; the old text goes to description_history.
+
+        The search index row follows. Raises KeyError for an unknown product.
+        """
+        row = self.conn.execute(
+            "SELECT num, description FROM products WHERE id = ?", (product_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(product_id)
+        self.conn.execute(
+            "UPDATE products SET description = ?, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+            (text, product_id),
+        )
+        self.conn.execute(
+            "UPDATE product_fts SET description = ? WHERE rowid = ?", (text, row["num"])
+        )
+        self.conn.execute(
+            "INSERT INTO description_history (product_id, old_text, new_text, source) "
+            "VALUES (?,?,?,?)",
+            (product_id, row["description"], text, source),
+        )
+
     def set_location(self, product_id: str, aisle: str, shelf: str) -> None:
         self._update(product_id, "aisle = ?, shelf = ?", (aisle, shelf))
 

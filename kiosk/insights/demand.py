@@ -8,7 +8,6 @@ differ only by a typo ("kayack") are merged with rapidfuzz.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -16,9 +15,10 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from kiosk.assistant.lexicon import singular, words
-from kiosk.insights.log import SEARCH_INTENTS, LoggedTurn
-from kiosk.insights.text import content_words, head_noun
+from kiosk.catalog.repository import Catalog
+from kiosk.catalog.requestlog import SEARCH_INTENTS, LoggedTurn
+from kiosk.text.content import content_words, head_noun
+from kiosk.text.words import singular, words
 
 # Two heads this alike (rapidfuzz ratio, 0-100) are one word misspelt.
 TYPO_RATIO = 88
@@ -47,10 +47,10 @@ class Group:
         }
 
 
-def catalog_kinds(conn: sqlite3.Connection) -> frozenset[str]:
+def catalog_kinds(catalog: Catalog) -> frozenset[str]:
     """The store's own kinds of product: category words and product names' last words."""
     kinds: set[str] = set()
-    for name, category in conn.execute("SELECT name, category FROM products"):
+    for name, category in catalog.names_and_categories().values():
         kinds.update(singular(w) for w in words(category) if len(w) > 2)
         name_words = [w for w in words(name) if w.isalpha()]
         if name_words:
@@ -153,11 +153,11 @@ def top_requests(
 
 
 def top_products(
-    conn: sqlite3.Connection, turns: Iterable[LoggedTurn], *, limit: int = 20
+    catalog: Catalog, turns: Iterable[LoggedTurn], *, limit: int = 20
 ) -> list[dict[str, Any]]:
     """Products shown most often, counted once per turn."""
     counts = Counter(pid for t in turns for pid in dict.fromkeys(t.product_ids))
-    names = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, name, category FROM products")}
+    names = catalog.names_and_categories()
     return [
         {
             "id": pid,

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kiosk.assistant.checker import FactSheet, check
-from kiosk.assistant.lexicon import Lexicon, singular, words
 from kiosk.assistant.understand import FEATURE_WORDS
-from kiosk.catalog.db import transaction
+from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.records import Product
 from kiosk.catalog.repository import Catalog
 from kiosk.errors import KioskError
+from kiosk.text.words import singular, words
 
 if TYPE_CHECKING:
     from kiosk.llm.base import ChatModel
@@ -305,21 +305,5 @@ def save_description(catalog: Catalog, product_id: str, text: str, *, source: st
     text = text.strip()
     if not text:
         raise ValueError("description is empty")
-    conn = catalog.conn
-    with transaction(conn):
-        row = conn.execute(
-            "SELECT num, description FROM products WHERE id = ?", (product_id,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(product_id)
-        conn.execute(
-            "UPDATE products SET description = ?, "
-            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
-            (text, product_id),
-        )
-        conn.execute("UPDATE product_fts SET description = ? WHERE rowid = ?", (text, row["num"]))
-        conn.execute(
-            "INSERT INTO description_history (product_id, old_text, new_text, source) "
-            "VALUES (?,?,?,?)",
-            (product_id, row["description"], text, source),
-        )
+    with catalog.write() as w:
+        w.set_description(product_id, text, source=source)

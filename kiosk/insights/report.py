@@ -12,8 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.catalog.complements import category_complements
 from kiosk.catalog.records import Review
 from kiosk.catalog.repository import Catalog
+from kiosk.catalog.requestlog import apply_retention, local_time, turns
 from kiosk.insights.demand import (
     catalog_kinds,
     top_products,
@@ -21,8 +23,7 @@ from kiosk.insights.demand import (
     unanswered,
     unmet_demand,
 )
-from kiosk.insights.log import apply_retention, local_time, turns
-from kiosk.insights.recommend import asked_together, category_complements
+from kiosk.insights.recommend import asked_together
 from kiosk.insights.sentiment import agreement, feedback_sentiment, product_sentiment
 
 CSV_FIELDS = ("section", "label", "count", "detail")
@@ -40,7 +41,7 @@ def build_report(
     catalog = source if isinstance(source, Catalog) else Catalog(source)
     conn = catalog.conn
     logged = turns(conn, days=days, now=now)
-    kinds = catalog_kinds(conn)
+    kinds = catalog_kinds(catalog)
     products = catalog.all_products()
     all_reviews: list[Review] = []
     per_product = []
@@ -50,7 +51,7 @@ def build_report(
         if reviews:
             per_product.append(product_sentiment(p.id, p.name, reviews).to_json())
     per_product.sort(key=lambda r: (r["sentiment"], r["name"]))
-    together = asked_together(conn, logged)
+    together = asked_together(catalog, logged)
     return {
         "generated_at": local_time(now).strftime("%Y-%m-%dT%H:%M"),
         "days": days,
@@ -59,7 +60,7 @@ def build_report(
         "sessions": len({t.session for t in logged if t.session}),
         "unmet_demand": [g.to_json() for g in unmet_demand(logged, known=kinds, limit=limit)],
         "top_requests": [g.to_json() for g in top_requests(logged, known=kinds, limit=limit)],
-        "top_products": top_products(conn, logged, limit=limit),
+        "top_products": top_products(catalog, logged, limit=limit),
         "unanswered": [g.to_json() for g in unanswered(logged, known=kinds, limit=limit)],
         "feedback": feedback_sentiment(text for _, text, _ in catalog.feedback()),
         "reviews": {
@@ -72,7 +73,7 @@ def build_report(
                 cat: [
                     {"category": c.other, "customers": c.customers, "basis": c.basis} for c in comps
                 ]
-                for cat, comps in category_complements(conn).items()
+                for cat, comps in category_complements(catalog).items()
             },
         },
     }

@@ -1,9 +1,9 @@
-"""The one `ChatModel` interface every backend implements, and how to pick one.
+"""The one `ChatModel` interface every backend implements.
 
 The assistant only phrases replies and (optionally) classifies requests through
 this interface, so a store can swap the bundled GGUF for a bigger one, or for a
-shared GPU server, in config alone. Nothing heavy is imported here: llama_cpp
-loads only when a local model does.
+shared GPU server, in config alone (`kiosk.llm.loader` picks the backend). Nothing
+heavy is imported here: llama_cpp loads only when a local model does.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from kiosk.config import Config
 from kiosk.errors import KioskError
 
 Progress = Callable[[str], None]
@@ -127,21 +126,3 @@ def deadline(timeout_s: float | None, default_s: float) -> float | None:
     if limit <= 0:
         return None
     return time.monotonic() + limit
-
-
-def load_chat_model(cfg: Config, *, progress: Progress | None = None) -> ChatModel | None:
-    """The configured model, loaded; None when `llm.backend = "none"`.
-
-    Raises LLMError (llm_unavailable) or ModelError (file missing or corrupt) with
-    one line that names the file or URL, so the caller can fall back to templates.
-    """
-    if cfg.llm.backend == "none":
-        return None
-    if cfg.llm.backend == "remote":
-        from kiosk.llm.remote import RemoteChat
-
-        return RemoteChat(cfg)
-    from kiosk import provision
-    from kiosk.llm.local import LocalLlama
-
-    return LocalLlama(provision.resolve(cfg, "llm"), cfg, progress=progress)

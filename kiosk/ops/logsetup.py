@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kiosk.config import Config
-from kiosk.privacy import redact
+from kiosk.text.privacy import redact
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 LOG_MAX_BYTES = 1_000_000

@@ -137,20 +137,22 @@ def speech_spans(audio: Samples, vad: VadSettings | None = None) -> list[tuple[i
 class Transcriber:
     """One WhisperModel, one lock: the model is not safe to use from two threads at once.
 
-    `device` is "cpu" (int8) or "cuda" (float16). CUDA needs the CUDA 12 cuBLAS that
-    CTranslate2's wheel links against, so "cpu" is the default even on a GPU machine.
+    `device` is "cpu" (int8) or "cuda" (float16); None means `speech.asr_device`. CUDA
+    needs the CUDA 12 cuBLAS that CTranslate2's wheel links against, so "cpu" is the
+    default even on a GPU machine.
     """
 
     def __init__(
         self,
         cfg: Config,
         *,
-        device: str = "cpu",
+        device: str | None = None,
         threads: int = 0,
         beam_size: int = 1,
         vad: VadSettings | None = None,
         context_s: float | None = None,
     ) -> None:
+        device = cfg.speech.asr_device if device is None else device
         if device not in ("cpu", "cuda"):
             raise ModelError(f"ASR device {device!r} is not 'cpu' or 'cuda'", code="asr_device")
         self.path: Path = provision.resolve(cfg, "asr")  # ModelError passes through as is

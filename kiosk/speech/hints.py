@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from kiosk.words import GRAMMAR_WORDS, SHOPPING_WORDS
+from kiosk.text.words import GRAMMAR_WORDS, SHOPPING_WORDS
 
 if TYPE_CHECKING:
-    from kiosk.assistant.lexicon import Lexicon
+    from kiosk.catalog.lexicon import Lexicon
     from kiosk.catalog.repository import Catalog
 
 # Words (and numbers) in a transcript, with an inner apostrophe or hyphen kept.

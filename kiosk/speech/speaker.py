@@ -10,6 +10,7 @@ is text only: a kiosk must never fail because its sound card did.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -104,36 +105,20 @@ class Speaker:
             if self.on_state:
                 self.on_state(False)
 
+    def say_and_wait(self, text: str, poll_s: float = 0.05) -> bool:
+        """Speak `text` and return when it has been said; False (and `problem` says why)
+        when it couldn't be. For `kiosk say` and the console's speaker test."""
+        if not self.say(text):
+            if not self.problem:
+                self.problem = "nothing to say" if not text.strip() else "speaking is turned off"
+            return False
+        while self.speaking:
+            time.sleep(poll_s)
+        return not self.problem
+
     def stop(self, wait_s: float = 1.0) -> None:
         """Barge-in: silence the voice now (the shopper is talking or touching)."""
         self._stop.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(wait_s)
-
-
-class ReplyVoice:
-    """Speaks one reply once, as early as its words are final.
-
-    With `assistant.phrasing` 'lead' or 'off' the checked facts come first and stand
-    as they are (a lead sentence only goes in front on the screen), so the voice
-    starts on them at once instead of waiting for the model; with 'full' the model
-    rewrites the whole reply, so the voice waits for the checked rewrite.
-    """
-
-    def __init__(self, speaker: Speaker | None, phrasing: str) -> None:
-        self.speaker = speaker
-        self.early = phrasing != "full"
-        self.spoken = False
-
-    def chunk(self, text: str) -> None:
-        """The first checked text of the reply (the facts)."""
-        if self.early and not self.spoken:
-            self.final(text)
-
-    def final(self, text: str) -> bool:
-        """The reply as it stands; spoken unless its facts already were. True if speaking."""
-        if self.spoken:
-            return False
-        self.spoken = True  # decided, with or without a speaker: text only is the same turn
-        return self.speaker is not None and self.speaker.say(text)

@@ -1,44 +1,52 @@
 """The shopper screen: typing or speech in, answers, product cards and voice out.
 
-One client of the core: every turn, every model load and all listening run in
-worker threads so the screen never freezes, and the screen is locked down (no
-command palette, no quit key, Ctrl+C/Ctrl+Z/Ctrl+\\ do nothing) because shoppers
-stand at it. Speech is optional at every step: no microphone means typing (said
-once), no speaker means text only, and any touch or key stops the voice (barge-in).
+One client of the core: the conversation (typed or spoken, with the speaker,
+half-duplex listening and barge-in) is a `VoiceSession` run in worker threads, whose
+events arrive here as Textual messages, so the screen never freezes. The screen is
+locked down (no command palette, no quit key, Ctrl+C/Ctrl+Z/Ctrl+\\ do nothing)
+because shoppers stand at it. Speech is optional at every step: no microphone means
+typing (said once), no speaker means text only, and any touch or key stops the voice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, HorizontalScroll, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.assistant.act import EXAMPLES, WHAT_I_DO
-from kiosk.assistant.assistant import Assistant
-from kiosk.assistant.reply import Card, Reply
+from kiosk.assistant.act.base import EXAMPLES, WHAT_I_DO
+from kiosk.assistant.pipeline import Assistant
+from kiosk.assistant.reply import ActionKind, Card, Reply
 from kiosk.assistant.session import Session
 from kiosk.catalog.db import change_stamp
 from kiosk.catalog.records import format_price
 from kiosk.catalog.repository import Catalog
+from kiosk.catalog.requestlog import apply_retention
 from kiosk.config import Config
 from kiosk.llm.base import ChatModel
+from kiosk.llm.loader import load_or_templates
 from kiosk.ops.sdnotify import Notifier
-from kiosk.speech.speaker import ReplyVoice
-from kiosk.staffauth import PinGate
-
-if TYPE_CHECKING:
-    from kiosk.assistant.voice import VoiceTurns
-    from kiosk.speech.speaker import Speaker
+from kiosk.ops.staff import KioskStatus
+from kiosk.ops.staffauth import PinGate
+from kiosk.voice.events import (
+    Heard,
+    MicrophoneLost,
+    Replied,
+    ReplyText,
+    StateChanged,
+    VoiceEvent,
+    VoiceState,
+)
+from kiosk.voice.session import VoiceSession
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +56,20 @@ STATE_READY = "Ready"
 STATE_LISTENING = "Listening..."
 STATE_THINKING = "Thinking..."
 STATE_SPEAKING = "Speaking..."
+STATE_TEXT = {
+    VoiceState.READY: STATE_READY,
+    VoiceState.LISTENING: STATE_LISTENING,
+    VoiceState.THINKING: STATE_THINKING,
+    VoiceState.SPEAKING: STATE_SPEAKING,
+}
+
+
+class VoiceMessage(Message):
+    """A voice session's event, moved from the worker thread onto the screen's loop."""
+
+    def __init__(self, event: VoiceEvent) -> None:
+        super().__init__()
+        self.event = event
 
 
 class ProductCard(Static):
@@ -102,26 +124,41 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.catalog = catalog
         self.assistant = Assistant(catalog, cfg, chat)
         self.assistant.log_requests = True
-        self.session = Session()
+        self.voice = VoiceSession(self.assistant, Session(), on_event=self._voice_event)
         self.load_llm = load_llm
         self.last_input = time.monotonic()
         self._cards_stamp: tuple[int, int] | None = None
         self.pin_gate = PinGate(cfg.ui.staff_pin_hash, cfg.ui.pin_attempts, cfg.ui.pin_lockout_s)
         self._staff_catalog: Catalog | None = None
         self.speech = speech and cfg.speech.enabled
-        self.voice_turns: VoiceTurns | None = None
-        self.speaker: Speaker | None = None
-        self.microphone = False
         self.said_no_microphone = False
-        self.stop_listening = threading.Event()
         self.recent_timings: deque[dict[str, float]] = deque(maxlen=10)
-        self.speech_problems: list[str] = []
         self._pending: Static | None = None  # the reply being streamed in
-        self._voice: ReplyVoice | None = None  # speaks the reply being streamed in
         # systemd: READY=1 once the models this screen loads are in (or failed and
         # templates/typing took over), WATCHDOG=1 from this event loop.
         self.notifier = Notifier()
         self._loading: set[str] = set()
+
+    @property
+    def session(self) -> Session:
+        return self.voice.session
+
+    @property
+    def speech_problems(self) -> list[str]:
+        return self.voice.problems
+
+    @property
+    def microphone(self) -> bool:
+        return self.voice.microphone
+
+    def kiosk_status(self) -> KioskStatus:
+        """What the staff console's technician tab shows about this running kiosk."""
+        chat = self.assistant.chat
+        return KioskStatus(
+            llm=f"{chat.name} on {chat.device}" if chat is not None else "",
+            speech_problems=list(self.voice.problems),
+            recent_timings=list(self.recent_timings),
+        )
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -196,7 +233,13 @@ class ShopperApp(App[None], inherit_bindings=False):
 
         def opened(ok: bool | None) -> None:
             if ok:
-                self.push_screen(StaffScreen(self.cfg, self.staff_catalog()))
+                screen = StaffScreen(
+                    self.cfg,
+                    self.staff_catalog(),
+                    kiosk_status=self.kiosk_status,
+                    chat=self.assistant.chat,
+                )
+                self.push_screen(screen)
 
         self.push_screen(PinScreen(self.pin_gate), opened)
 
@@ -213,8 +256,7 @@ class ShopperApp(App[None], inherit_bindings=False):
 
     def barge_in(self) -> None:
         """A key, a touch or typing: the shopper wants to talk, so the voice stops."""
-        if self.speaker is not None and self.speaker.speaking:
-            self.speaker.stop(wait_s=0)
+        self.voice.barge_in()
 
     @on(Input.Changed, "#ask")
     def typing(self) -> None:
@@ -237,7 +279,6 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.wipe()
 
     def show_request(self, text: str) -> None:
-        self._voice = ReplyVoice(self.speaker, self.cfg.assistant.phrasing)
         conversation = self.query_one("#conversation", VerticalScroll)
         conversation.mount(Static(f"You: {text}", classes="shopper"))
         self._pending = Static("...", classes="kiosk pending")
@@ -254,45 +295,43 @@ class ShopperApp(App[None], inherit_bindings=False):
         """Checked text as the assistant produces it: facts first, phrasing after."""
         if self._pending is not None:
             self._pending.update(text)
-        if self._voice is not None:
-            self._voice.chunk(text)  # the facts are spoken as soon as they are checked
-            self._show_speaking()
 
     @work(thread=True, exclusive=True, group="turn", exit_on_error=False)
     def run_turn(self, text: str) -> Reply:
-        reply = self.assistant.turn(
-            self.session, text, on_chunk=lambda t: self.call_from_thread(self.stream_text, t)
-        )
-        self.call_from_thread(self.show_reply, reply)
-        return reply
+        """A typed turn; its text, reply and voice come back as voice events."""
+        return self.voice.typed(text)
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load_model(self) -> None:
         """Load the LLM without blocking the screen; templates answer meanwhile."""
-        from kiosk.llm.base import load_chat_model
+        chat = load_or_templates(self.cfg, report=lambda problem: log.warning("%s", problem))
+        if chat is not None:
+            self.assistant.chat = chat
+            self.assistant.warm()
 
-        chat = load_chat_model(self.cfg)
-        self.assistant.chat = chat
-        self.assistant.warm()
+    # -- voice events -------------------------------------------------------------------
+    def _voice_event(self, event: VoiceEvent) -> None:
+        """From the voice session's thread (a worker, the speaker): onto this loop."""
+        self.post_message(VoiceMessage(event))
+
+    def on_voice_message(self, message: VoiceMessage) -> None:
+        event = message.event
+        if isinstance(event, StateChanged):
+            self.set_state(STATE_TEXT[event.state])
+        elif isinstance(event, Heard):
+            self.heard(event.transcript)
+        elif isinstance(event, ReplyText):
+            self.stream_text(event.text)
+        elif isinstance(event, Replied):
+            self.show_reply(event.reply)
+        elif isinstance(event, MicrophoneLost):
+            self.speech_ready()
 
     # -- speech -----------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="speech", exit_on_error=False)
     def load_speech(self) -> None:
         """Whisper, the voice and the audio devices, found without blocking the screen."""
-        from kiosk.assistant.voice import VoiceTurns
-        from kiosk.speech import devices
-        from kiosk.speech.asr import Transcriber
-        from kiosk.speech.speaker import Speaker
-
-        self.speaker = Speaker.open(self.cfg, on_state=self._speaking_changed)
-        if not self.speaker.available:
-            self.speech_problems.append(self.speaker.problem)
-        if devices.input_available():
-            ears = Transcriber(self.cfg, device=self.cfg.speech.asr_device)
-            self.voice_turns = VoiceTurns(self.assistant, ears)
-            self.microphone = True
-        else:
-            self.speech_problems.append("no microphone found")
+        self.voice.open_speech()
         self.call_from_thread(self.speech_ready)
 
     def speech_ready(self) -> None:
@@ -313,11 +352,6 @@ class ShopperApp(App[None], inherit_bindings=False):
             Static(NO_MICROPHONE, classes="kiosk note")
         )
 
-    def _speaking_changed(self, speaking: bool) -> None:
-        state = STATE_SPEAKING if speaking else STATE_READY
-        with contextlib.suppress(RuntimeError):  # the app is closing
-            self.call_from_thread(self.set_state, state)
-
     def action_talk(self) -> None:
         """F5 or the Talk button: stop the voice and listen for one request."""
         self.last_input = time.monotonic()
@@ -335,45 +369,7 @@ class ShopperApp(App[None], inherit_bindings=False):
     @work(thread=True, exclusive=True, group="listen", exit_on_error=False)
     def listen(self, hands_free: bool) -> None:
         """One request (push-to-talk), or request after request (hands-free)."""
-        from kiosk.speech import devices
-        from kiosk.speech.audio import SpeechError
-        from kiosk.speech.speaker import device_setting
-
-        assert self.voice_turns is not None
-        self.stop_listening.clear()
-        while not self.stop_listening.is_set():
-            speaker = self.speaker
-            speaking = speaker is not None and speaker.speaking
-            if hands_free and speaking and not self.cfg.speech.echo_cancelled:
-                time.sleep(0.05)  # half-duplex: the open speaker would be heard
-                continue
-            self.call_from_thread(self.set_state, STATE_LISTENING)
-            try:
-                audio = devices.record_utterance(
-                    silence_ms=self.cfg.speech.silence_ms,
-                    max_s=self.cfg.speech.max_utterance_s,
-                    device=device_setting(self.cfg.speech.input_device),
-                    stop_event=self.stop_listening,
-                    on_speech=self.barge_in if self.cfg.speech.echo_cancelled else None,
-                )
-            except SpeechError as exc:
-                self.microphone = False
-                self.speech_problems.append(exc.message)
-                self.call_from_thread(self.speech_ready)
-                return
-            if audio.size:
-                self.call_from_thread(self.set_state, STATE_THINKING)
-                reply = self.voice_turns.turn(
-                    self.session,
-                    audio,
-                    on_heard=lambda text: self.call_from_thread(self.heard, text),
-                    on_chunk=lambda text: self.call_from_thread(self.stream_text, text),
-                )
-                self.call_from_thread(self.show_reply, reply)
-            else:
-                self.call_from_thread(self.set_state, STATE_READY)
-            if not hands_free:
-                return
+        self.voice.listen(hands_free=hands_free)
 
     def heard(self, text: str) -> None:
         """What the shopper said, on screen while the answer is being found."""
@@ -398,15 +394,13 @@ class ShopperApp(App[None], inherit_bindings=False):
                 Static(CALM_ERROR, classes="kiosk error")
             )
         elif event.worker.group == "speech":
-            self.speech_problems.append(f"speech could not start: {event.worker.error}")
-            self.microphone = False
+            self.voice.problems.append(f"speech could not start: {event.worker.error}")
+            self.voice.hearing = None
             self.speech_ready()
 
     def on_unmount(self) -> None:
         self.notifier.stopping()
-        self.stop_listening.set()
-        if self.speaker is not None:
-            self.speaker.stop(wait_s=0)
+        self.voice.close()
 
     # -- output -----------------------------------------------------------------------
     def show_reply(self, reply: Reply) -> None:
@@ -428,18 +422,10 @@ class ShopperApp(App[None], inherit_bindings=False):
             cards.display = True
             cards.remove_children()
             cards.mount_all([ProductCard(c) for c in reply.products])
-        elif reply.actions and reply.actions[0].kind == "session_reset":
+        elif reply.actions and reply.actions[0].kind == ActionKind.SESSION_RESET:
             cards.remove_children()
             compare.display = False
             cards.display = True
-        voice = self._voice or ReplyVoice(self.speaker, self.cfg.assistant.phrasing)
-        self._voice = None
-        voice.final(reply.text)
-        self._show_speaking()
-
-    def _show_speaking(self) -> None:
-        speaking = self.speaker is not None and self.speaker.speaking
-        self.set_state(STATE_SPEAKING if speaking else STATE_READY)
 
     def show_compare(self, table: list[list[str]]) -> None:
         """Two or more products side by side: one column each, one row per fact."""
@@ -468,8 +454,6 @@ class ShopperApp(App[None], inherit_bindings=False):
     # -- privacy ----------------------------------------------------------------------
     def forget_old_requests(self) -> None:
         """Retention: request-log rows older than `insights.retention_days` are deleted."""
-        from kiosk.insights.log import apply_retention
-
         try:
             apply_retention(self.catalog.conn, self.cfg.insights.retention_days)
         except Exception as exc:  # a locked database: next hour
@@ -483,12 +467,10 @@ class ShopperApp(App[None], inherit_bindings=False):
 
     def wipe(self) -> None:
         """A new shopper starts clean: conversation, cards and session are forgotten."""
-        if self.speaker is not None:
-            self.speaker.stop(wait_s=0)
+        self.voice.barge_in()
         self.session.reset()
         self.last_input = time.monotonic()
         self._pending = None
-        self._voice = None
         self.said_no_microphone = False
         self.greet()
         self.query_one("#ask", Input).value = ""

@@ -8,8 +8,6 @@ screen at its next refresh.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,13 +31,25 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from kiosk import __version__
-from kiosk.catalog.records import format_price, parse_price
+from kiosk.catalog.records import format_price
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.errors import KioskError
+from kiosk.insights.describe import Draft
 from kiosk.llm.base import ChatModel
-from kiosk.staffauth import PinGate
+from kiosk.ops.staff import (
+    Drafts,
+    KioskStatus,
+    approve_description,
+    local_time,
+    microphone_test,
+    save_edit,
+    set_attribute,
+    set_call_status,
+    speaker_test,
+    tech_lines,
+)
+from kiosk.ops.staffauth import PinGate
 
 
 class StaffScreen(Screen[None]):
@@ -49,13 +59,24 @@ class StaffScreen(Screen[None]):
         Binding("escape", "leave", "Back to the kiosk", show=True),
     ]
 
-    def __init__(self, cfg: Config, catalog: Catalog, *, standalone: bool = False) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        catalog: Catalog,
+        *,
+        standalone: bool = False,
+        kiosk_status: Callable[[], KioskStatus] | None = None,
+        chat: ChatModel | None = None,
+    ) -> None:
+        """`kiosk_status`: the running kiosk's own state (model, speech, timings) when
+        the console opens on the kiosk; `chat`: its model, for description drafts."""
         super().__init__()
         self.cfg = cfg
         self.catalog = catalog
         self.standalone = standalone
+        self.kiosk_status = kiosk_status
         self.selected: str | None = None
-        self._chat: ChatModel | None = None  # loaded for the first description draft
+        self.drafts = Drafts(cfg, catalog, chat)  # the model loads with the first draft
         self.report: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
@@ -151,8 +172,7 @@ class StaffScreen(Screen[None]):
     def _set_call(self, status: str) -> None:
         call = self._selected_call()
         if call is not None:
-            with self.catalog.write() as w:
-                w.set_staff_call_status(call, status)
+            set_call_status(self.catalog, call, status)
             self.refresh_calls()
 
     # -- catalog ------------------------------------------------------------------
@@ -210,8 +230,9 @@ class StaffScreen(Screen[None]):
 
     # -- technician ---------------------------------------------------------------
     def show_tech(self) -> None:
+        status = self.kiosk_status() if self.kiosk_status is not None else None
         self.query_one("#tech-info", Static).update(
-            "\n".join(tech_lines(self.cfg, self.catalog, self.app))
+            "\n".join(tech_lines(self.cfg, self.catalog, status))
         )
 
     @on(Button.Pressed, "#attr-save")
@@ -241,21 +262,9 @@ class StaffScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="draft", exit_on_error=False)
     def draft(self, product_id: str) -> None:
         """The model drafts, the fact checker judges; staff approve, edit or discard."""
-        from kiosk.insights.describe import draft_description
+        self.app.call_from_thread(self.show_draft, self.drafts.draft(product_id))
 
-        chat = getattr(getattr(self.app, "assistant", None), "chat", None)
-        if chat is None and self.cfg.llm.backend != "none":
-            from kiosk.llm.base import load_chat_model
-
-            try:
-                self._chat = self._chat or load_chat_model(self.cfg)
-            except KioskError:
-                self._chat = None
-            chat = self._chat
-        result = draft_description(self.catalog, product_id, chat, timeout_s=self.cfg.llm.timeout_s)
-        self.app.call_from_thread(self.show_draft, result)
-
-    def show_draft(self, result: Any) -> None:
+    def show_draft(self, result: Draft) -> None:
         box = self.query_one("#draft-box")
         box.display = True
         self.query_one("#draft-text", TextArea).text = result.text
@@ -269,18 +278,15 @@ class StaffScreen(Screen[None]):
 
     @on(Button.Pressed, "#draft-approve")
     def approve_draft(self) -> None:
-        from kiosk.insights.describe import check_description, save_description
-
         status = self.query_one("#edit-status", Label)
         product = self.catalog.product(self.selected or "")
         if product is None:
             return
-        text = self.query_one("#draft-text", TextArea).text.strip()
-        problems = check_description(self.catalog, product, text)
-        if problems:
+        text = self.query_one("#draft-text", TextArea).text
+        saved, problems = approve_description(self.catalog, product.id, text)
+        if not saved:
             status.update("Not saved: " + "; ".join(problems))
             return
-        save_description(self.catalog, product.id, text, source="staff")
         self.query_one("#draft-box").display = False
         status.update(f"Saved the description of {product.name}.")
 
@@ -425,53 +431,13 @@ class StaffScreen(Screen[None]):
         self.query_one("#test-result", Label).update(text)
 
     def on_unmount(self) -> None:
-        if self._chat is not None:
-            self._chat.close()
+        self.drafts.close()
 
     def action_leave(self) -> None:
         if self.standalone:
             self.app.exit()
         else:
             self.app.pop_screen()
-
-
-def save_edit(
-    catalog: Catalog, product_id: str, *, price: str, stock: str, aisle: str, shelf: str
-) -> str:
-    """Validate a staff edit and save it in one transaction; the sentence says what happened."""
-    try:
-        cents = parse_price(price)
-    except ValueError as exc:
-        return f"Not saved: {exc}."
-    if not stock.strip().isdigit():
-        return f"Not saved: stock {stock!r} must be a whole number, 0 or more."
-    with catalog.write() as w:
-        w.set_price(product_id, cents)
-        w.set_stock(product_id, int(stock))
-        w.set_location(product_id, aisle.strip(), shelf.strip())
-    return f"Saved {product_id}: {format_price(cents)}, stock {int(stock)}, aisle {aisle.strip()}."
-
-
-def set_attribute(catalog: Catalog, product_id: str, key: str, value: str) -> str:
-    """Set (or, with an empty value, remove) one attribute; the sentence says what happened."""
-    import re
-
-    key = re.sub(r"\s+", "_", key.strip().lower())
-    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", key):
-        return "Not saved: an attribute name is letters, digits and spaces (e.g. 'weight')."
-    product = catalog.product(product_id)
-    if product is None:
-        return f"Not saved: product {product_id} is gone."
-    attrs = dict(product.attributes)
-    if value.strip():
-        attrs[key] = value.strip()
-    elif key in attrs:
-        del attrs[key]
-    else:
-        return f"Not saved: {product_id} has no attribute {key!r} to remove."
-    with catalog.write() as w:
-        w.set_attributes(product_id, attrs)
-    return f"Saved {product_id}: {key} = {value.strip()}" if value.strip() else f"Removed {key}."
 
 
 class PinScreen(ModalScreen[bool]):
@@ -518,96 +484,3 @@ class StaffApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(StaffScreen(self.cfg, self.catalog, standalone=True))
-
-
-def local_time(stamp: str) -> str:
-    """'2026-11-23T16:05:00Z' (stored in UTC) as the store's wall-clock 'HH:MM'."""
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().strftime("%H:%M")
-    except ValueError:
-        return stamp[11:16]
-
-
-def tech_lines(cfg: Config, catalog: Catalog, app: Any = None) -> list[str]:
-    """What a technician checks first: version, catalog, models and where they run, audio."""
-    from kiosk import provision
-    from kiosk.speech import devices
-
-    stats = catalog.stats()
-    lines = [
-        f"kiosk {__version__}",
-        f"catalog: {catalog.path}",
-        f"  {stats.products} products, {stats.in_stock} in stock, "
-        f"{stats.unplaced} without an aisle, {stats.documents} documents, "
-        f"{stats.size_bytes / 1e6:.1f} MB",
-    ]
-    for s in provision.verify(cfg):
-        state = "OK" if s.ok else s.problem
-        lines.append(f"model {s.role}: {s.path} ({s.size / 1e6:.0f} MB) {state}")
-    assistant = getattr(app, "assistant", None)
-    chat = getattr(assistant, "chat", None)
-    if chat is not None:
-        lines.append(f"LLM loaded: {chat.name} on {chat.device}")
-    elif cfg.llm.backend == "remote":
-        lines.append(f"LLM: remote {cfg.llm.url} (not connected in this process)")
-    else:
-        lines.append(f"LLM: {cfg.llm.backend} (not loaded in this process)")
-    lines.append(f"speech recognition on {cfg.speech.asr_device}; mode {cfg.speech.mode}")
-    lines.append("audio: " + devices.describe())
-    for problem in getattr(app, "speech_problems", []):
-        lines.append(f"  speech: {problem}")
-    timings = list(getattr(app, "recent_timings", []))[-5:]
-    if not timings:  # a console in its own process: the kiosk's turns, from the log
-        from kiosk.insights.log import recent_timings
-
-        timings = recent_timings(catalog.conn)
-    if timings:
-        lines.append("last turns (ms):")
-        for t in timings:
-            lines.append("  " + ", ".join(f"{k} {v:.0f}" for k, v in t.items()))
-    disk = shutil.disk_usage(cfg.home_path if cfg.home_path.exists() else "/")
-    lines.append(f"disk: {disk.free / 1e9:.1f} GB free; CPU cores: {os.cpu_count()}")
-    return lines
-
-
-def microphone_test(cfg: Config, seconds: float = 5.0) -> str:
-    """Record one utterance and say what came in: level and length, never the audio."""
-    import numpy as np
-
-    from kiosk.speech import devices
-    from kiosk.speech.audio import SpeechError
-    from kiosk.speech.speaker import device_setting
-
-    try:
-        audio = devices.record_utterance(
-            max_s=seconds,
-            start_timeout_s=seconds,
-            device=device_setting(cfg.speech.input_device),
-        )
-    except SpeechError as exc:
-        return f"Microphone: FAILED - {exc.message}"
-    if audio.size == 0:
-        return f"Microphone: works, but heard no speech in {seconds:.0f} s"
-    peak = float(np.abs(audio).max())
-    return f"Microphone: OK - heard {audio.size / 16000:.1f} s of speech, peak level {peak:.2f}"
-
-
-def speaker_test(cfg: Config) -> str:
-    """Speak one sentence on the configured speaker and wait for it to finish."""
-    import time
-
-    from kiosk.speech.speaker import Speaker
-    from kiosk.speech.tts import Synthesizer
-
-    try:
-        speaker = Speaker(cfg, Synthesizer(cfg))
-    except KioskError as exc:
-        return f"Speaker: FAILED - {exc.message}"
-    if not speaker.available:
-        return f"Speaker: FAILED - {speaker.problem}"
-    speaker.say("This is the kiosk speaker test.")
-    while speaker.speaking:
-        time.sleep(0.05)
-    return f"Speaker: FAILED - {speaker.problem}" if speaker.problem else "Speaker: OK - played"

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from kiosk.catalog.repository import Catalog
-
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+from kiosk.text.words import COLORS, singular, words
 
 # Words that say what kind of thing a product is but not which one.
 GENERIC = frozenset(
@@ -63,47 +62,6 @@ GENERIC = frozenset(
         "gear",
     ]
 )
-
-COLORS = frozenset(
-    [
-        "black",
-        "white",
-        "red",
-        "blue",
-        "green",
-        "yellow",
-        "orange",
-        "purple",
-        "pink",
-        "grey",
-        "gray",
-        "brown",
-        "khaki",
-        "silver",
-        "navy",
-        "tan",
-        "beige",
-        "olive",
-        "teal",
-        "maroon",
-        "gold",
-    ]
-)
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-def singular(word: str) -> str:
-    """A light stemmer for matching head nouns: boots -> boot, tents -> tent."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
 
 
 @dataclass(frozen=True)

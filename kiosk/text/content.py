@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from kiosk.assistant.lexicon import COLORS, singular, words
-from kiosk.words import GRAMMAR_WORDS, SHOPPING_WORDS
+from kiosk.text.words import COLORS, GRAMMAR_WORDS, SHOPPING_WORDS, singular, words
 
-# Request talk beyond kiosk.words: verbs of asking and wanting, politeness, quantities.
+# Request talk beyond kiosk.text.words: verbs of asking and wanting, politeness, quantities.
 FILLER_WORDS = frozenset(
     """
     able anything carry carries else got go good great help hello im i'm it's
@@ -27,7 +26,7 @@ BREAK_WORDS = frozenset(
     "for with in that which to under over from of on without by at near than who as made "
     "used designed".split()
 )
-# Placeholders `kiosk.privacy.redact` writes; never content.
+# Placeholders `kiosk.text.privacy.redact` writes; never content.
 PLACEHOLDERS = frozenset("email phone card loyalty number".split())
 STOP = GRAMMAR_WORDS | SHOPPING_WORDS | FILLER_WORDS | PLACEHOLDERS
 _MODIFIERS = COLORS | frozenset(

@@ -1,68 +1,33 @@
-"""The request log: one redacted row per shopper turn, and its retention.
+"""The request log's store: one redacted row per shopper turn, and its retention.
 
-What is kept: the request text after `kiosk.privacy.redact` (no emails, phone, card
-or loyalty numbers), its content words, the intent, how many products were shown and
-how well they matched, whether the kiosk could answer, the kiosk's name, the local
+What is kept: the request text after `kiosk.text.privacy.redact` (no emails, phone,
+card or loyalty numbers), its content words, the intent, how many products were shown
+and how well they matched, whether the kiosk could answer, the kiosk's name, the local
 day and minute, and a random per-visit token. The token comes from `secrets`, not
 from anything about the shopper, and is replaced when the session is wiped ("start
 over", idle timeout): requests of one visit can be counted together, a visit can't
 be tied to a person or to the next visit.
+
+The SQL lives here, beside the catalog; the assistant decides what a row says
+(`kiosk.assistant.record`), the insights read the rows back (`turns`).
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from kiosk.assistant.lexicon import singular, words
-from kiosk.assistant.reply import Intent, Reply
-from kiosk.assistant.session import Session
 from kiosk.catalog.db import transaction
-from kiosk.insights.text import normalize
-from kiosk.privacy import redact
+from kiosk.text.words import singular, words
 
 MAX_TEXT = 300
 # A shown product whose name, brand and category share less than this share of the
 # request's content words is a weak match ("wood table dark cognac" -> a camping table).
 WEAK_SCORE = 0.5
 # Intents whose request names something to find: no products, or weak ones, is unmet demand.
-SEARCH_INTENTS = frozenset(
-    {Intent.FIND_PRODUCT, Intent.PRODUCT_INFO, Intent.PRODUCT_LOCATION, Intent.COMPARE}
-)
-# Template words of a reply that relaxed the request ("We don't have X. The closest ...").
-_RELAXED = ("we don't have", "the closest")
-
-
-def new_session_token() -> str:
-    """A fresh random token for one shopper visit (64 random bits, hex)."""
-    return secrets.token_hex(8)
-
-
-class SessionTokens:
-    """Random per-visit tokens, rotated when the assistant wipes a session.
-
-    Call `token(session)` after each `Assistant.turn`. A turn adds one to
-    `session.turns`; after a wipe ("start over", idle) the count starts again, so a
-    count that did not grow means a new visit and a new token. Nothing is derived
-    from the session id or from the shopper.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[str, int]] = {}
-
-    def token(self, session: Session) -> str:
-        current = self._seen.get(session.id)
-        if current is None or session.turns <= current[1]:
-            current = (new_session_token(), session.turns)
-        self._seen[session.id] = (current[0], session.turns)
-        return current[0]
-
-    def forget(self, session: Session) -> None:
-        """The session was wiped outside a turn (kiosk idle screen): next turn, new token."""
-        self._seen.pop(session.id, None)
+SEARCH_INTENTS = frozenset({"find_product", "product_info", "product_location", "compare"})
 
 
 @dataclass(frozen=True)
@@ -121,78 +86,42 @@ def match_score(query: str, conn: sqlite3.Connection, product_ids: list[str]) ->
     return round(best, 3)
 
 
-def answered(reply: Reply) -> bool:
-    """Could the kiosk answer? Read from the reply's structure, not its wording.
+@dataclass(frozen=True)
+class RequestRow:
+    """One turn as it is written: already redacted and reduced by the caller."""
 
-    The text may be rephrased by the model, so products and sources decide: a
-    product question answered from facts cites a source beyond the product row; a
-    policy answer cites its document; "which product?" shows nothing.
-    """
-    intent = reply.intent
-    if intent == Intent.OUT_OF_SCOPE:
-        return False
-    if intent == Intent.FIND_PRODUCT:
-        return bool(reply.products)
-    if intent == Intent.PRODUCT_INFO:
-        return bool(reply.products) and len(reply.sources) >= 2
-    if intent == Intent.PRODUCT_LOCATION:
-        return any(c.aisle for c in reply.products)
-    if intent == Intent.COMPARE:
-        return len(reply.products) >= 2
-    if intent == Intent.STORE_POLICY:
-        return bool(reply.sources)
-    return True  # greeting, call_staff, feedback: handled
+    when: datetime  # local time
+    kiosk: str
+    intent: str
+    text: str  # redacted, at most MAX_TEXT characters
+    query: str  # content words
+    found: int
+    top_score: float | None
+    product_ids: tuple[str, ...]
+    answered: bool
+    session: str
+    timings_ms: dict[str, float]
 
 
-def record_turn(
-    conn: sqlite3.Connection,
-    *,
-    text: str,
-    reply: Reply,
-    session_token: str,
-    kiosk: str,
-    now: datetime | None = None,
-) -> None:
-    """Log one shopper turn (redacted) in its own transaction.
-
-    Call it after `Assistant.turn`, with a token from `SessionTokens` or
-    `new_session_token`. `text` is what the shopper said or typed; it is redacted
-    here, before anything is written.
-    """
-    when = local_time(now)
-    clean = redact(text).strip()[:MAX_TEXT]
-    query = normalize(clean)
-    ids = [c.id for c in reply.products]
-    if reply.slots.get("purchased") or any(a.kind == "loyalty" for a in reply.actions):
-        # "The tent I bought": what was shown came from a loyalty customer's orders, and
-        # orders + kiosk + minute could point at the customer. Keep the count only.
-        ids = []
-    # Only a search's results can match loosely; a named product in a question is exact.
-    score = match_score(query, conn, ids) if reply.intent == Intent.FIND_PRODUCT else None
-    low = reply.text.lower()
-    if (
-        score is not None
-        and reply.intent == Intent.FIND_PRODUCT
-        and all(m in low for m in _RELAXED)
-    ):
-        score = min(score, WEAK_SCORE / 2)  # the kiosk itself said it had only something close
+def insert(conn: sqlite3.Connection, row: RequestRow) -> None:
+    """Write one row in its own transaction."""
     with transaction(conn):
         conn.execute(
             "INSERT INTO request_log (day, at, kiosk, intent, text, query, found, top_score, "
             "product_ids, answered, session, timings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                when.strftime("%Y-%m-%d"),
-                when.strftime("%Y-%m-%dT%H:%M"),
-                kiosk,
-                str(reply.intent),
-                clean,
-                query,
-                len(reply.products),
-                score,
-                ",".join(ids),
-                int(answered(reply)),
-                session_token,
-                json.dumps({k: round(v) for k, v in reply.timings_ms.items()}),
+                row.when.strftime("%Y-%m-%d"),
+                row.when.strftime("%Y-%m-%dT%H:%M"),
+                row.kiosk,
+                row.intent,
+                row.text[:MAX_TEXT],
+                row.query,
+                row.found,
+                row.top_score,
+                ",".join(row.product_ids),
+                int(row.answered),
+                row.session,
+                json.dumps({k: round(v) for k, v in row.timings_ms.items()}),
             ),
         )
 

@@ -1,0 +1,210 @@
+"""One shopper turn as a pipeline of named stages: understand, act, compose, check.
+
+(A spoken turn adds hear before and speak after: `kiosk.voice` runs those.) The
+template reply is built from facts first, so a true answer exists before any model
+runs; the model's phrasing is accepted only if the check passes. Each stage is
+timed under its name, and a failure inside one is raised as a `StageError` that
+says which.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kiosk.assistant.act import ActContext, Actor, Outcome, apply_loyalty
+from kiosk.assistant.compose import Chunk, Composer
+from kiosk.assistant.record import record_turn
+from kiosk.assistant.reply import Intent, Reply
+from kiosk.assistant.session import Session
+from kiosk.assistant.stages import Stage, StageError
+from kiosk.assistant.understand import Understanding, model_intent, understand
+from kiosk.catalog.db import change_stamp
+from kiosk.catalog.lexicon import Lexicon
+from kiosk.catalog.repository import Catalog
+from kiosk.config import Config
+from kiosk.errors import KioskError
+from kiosk.llm.base import ChatModel, Progress
+from kiosk.llm.loader import Report, load_or_templates
+from kiosk.text.privacy import redact
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def stage(name: Stage, timings: dict[str, float]) -> Iterator[None]:
+    """Time one stage; anything that breaks inside it leaves as a StageError naming it."""
+    started = time.perf_counter()
+    try:
+        yield
+    except StageError:
+        raise
+    except KioskError as exc:
+        raise StageError(name, exc.code, exc.message) from exc
+    except Exception as exc:
+        raise StageError(name, f"{name}_failed", f"{name} failed: {type(exc).__name__}") from exc
+    finally:
+        timings[name.value] = (time.perf_counter() - started) * 1000
+
+
+class Assistant:
+    """The assistant for one catalog; safe to share between sessions on one thread."""
+
+    def __init__(self, catalog: Catalog, cfg: Config, chat: ChatModel | None = None) -> None:
+        self.catalog = catalog
+        self.cfg = cfg
+        self.composer = Composer(cfg, chat)
+        self._lexicon: Lexicon | None = None
+        self._lexicon_stamp: tuple[int, int] | None = None
+        # Shopper-facing fronts (the screen, `kiosk listen`, the text kiosk) turn this on:
+        # each turn goes, redacted, into the anonymous request log for the insights.
+        # `kiosk ask` leaves it off, so store scripts and checks don't count as demand.
+        self.log_requests = False
+
+    @property
+    def chat(self) -> ChatModel | None:
+        return self.composer.chat
+
+    @chat.setter
+    def chat(self, model: ChatModel | None) -> None:
+        self.composer.chat = model
+
+    @property
+    def llm_failures(self) -> int:
+        return self.composer.failures
+
+    def lexicon(self) -> Lexicon:
+        """The catalog's vocabulary, rebuilt only when the catalog changed."""
+        stamp = change_stamp(self.catalog.conn)
+        if self._lexicon is None or stamp != self._lexicon_stamp:
+            self._lexicon = Lexicon.build(self.catalog)
+            self._lexicon_stamp = stamp
+        return self._lexicon
+
+    def warm(self) -> None:
+        """Evaluate the system prompt once so the first shopper doesn't wait for it."""
+        self.composer.warm()
+
+    def set_loyalty(self, session: Session, number: str) -> bool:
+        """Attach a loyalty customer to this session only; False if the number is unknown."""
+        return apply_loyalty(self.catalog, session, number)
+
+    def _context(self, lex: Lexicon) -> ActContext:
+        return ActContext(
+            self.catalog,
+            lex,
+            self.cfg.search.limit,
+            self.cfg.assistant.kiosk_id,
+            self.cfg.store.name,
+        )
+
+    def turn(
+        self,
+        session: Session,
+        text: str,
+        *,
+        on_chunk: Chunk | None = None,
+        spoken: bool = False,
+    ) -> Reply:
+        """Answer one request. Never raises for anything a shopper can say.
+
+        `on_chunk` gets the checked text as it is ready: the facts first, then the
+        model's accepted phrasing. `spoken`: the reply will be read aloud from its
+        facts at once, so a 'lead' opener is skipped (see `compose.turn_mode`).
+        """
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        if session.idle_for() > self.cfg.assistant.idle_timeout_s:
+            session.reset()
+        session.last_active = time.time()
+        with stage(Stage.UNDERSTAND, timings):
+            lex = self.lexicon()
+            u = self.understand(text, lex)
+        with stage(Stage.ACT, timings):
+            outcome = self.act(u, session, lex)
+        session.last_active = time.time()
+        reply = outcome.reply
+        reply.slots = u.slots()
+        self._compose(u, outcome, lex, timings, on_chunk, spoken)
+        session.turns += 1
+        session.last_request = redact(text)[:200]
+        timings["total"] = (time.perf_counter() - started) * 1000
+        reply.timings_ms = timings
+        if self.log_requests and self.cfg.insights.enabled:
+            self._log(session, text, reply)
+        return reply
+
+    def understand(self, text: str, lex: Lexicon) -> Understanding:
+        """The understand stage: rules, then (if configured) the model for what they can't place."""
+        u = understand(text, lex)
+        if (
+            u.intent == Intent.OUT_OF_SCOPE
+            and self.cfg.assistant.llm_understanding
+            and self.chat is not None
+        ):
+            u.intent = model_intent(self.chat, u, timeout_s=self.cfg.llm.timeout_s) or u.intent
+        return u
+
+    def act(self, u: Understanding, session: Session, lex: Lexicon | None = None) -> Outcome:
+        """The act stage: the template reply and its facts; the session changes as asked."""
+        return Actor(self._context(lex or self.lexicon())).act(u, session)
+
+    def _compose(
+        self,
+        u: Understanding,
+        outcome: Outcome,
+        lex: Lexicon,
+        timings: dict[str, float],
+        on_chunk: Chunk | None,
+        spoken: bool,
+    ) -> None:
+        """compose and check: a failure of the model's part never costs the answer."""
+        try:
+            self.composer.compose(u, outcome, lex, timings, on_chunk, spoken=spoken)
+        except Exception as exc:  # a bug in phrasing: the template reply still stands
+            log.exception("compose failed; template reply")
+            outcome.reply.errors.append(
+                StageError(Stage.COMPOSE, "compose_failed", f"compose failed: {exc!r}")
+            )
+
+    def _log(self, session: Session, text: str, reply: Reply) -> None:
+        """The request log never costs a shopper their answer: a failure is only logged."""
+        try:
+            record_turn(
+                self.catalog.conn,
+                text=text,
+                reply=reply,
+                session_token=session.token,
+                kiosk=self.cfg.assistant.kiosk_id,
+            )
+        except Exception as exc:  # disk full, database locked: the turn still stands
+            log.warning("request not logged: %s", type(exc).__name__)
+
+
+@contextmanager
+def open_assistant(
+    cfg: Config,
+    *,
+    use_llm: bool = True,
+    progress: Progress | None = None,
+    report: Report | None = None,
+) -> Iterator[Assistant]:
+    """The catalog and (if configured and loadable) the model, closed on exit.
+
+    A model that fails to load is reported once through `report`; the kiosk keeps
+    answering from templates rather than not answering at all.
+    """
+    chat: ChatModel | None = None
+    catalog = Catalog.open(cfg.catalog_path, create=False)
+    try:
+        if use_llm and cfg.llm.backend != "none" and cfg.assistant.phrasing != "off":
+            chat = load_or_templates(cfg, progress=progress, report=report)
+        assistant = Assistant(catalog, cfg, chat)
+        assistant.warm()
+        yield assistant
+    finally:
+        if chat is not None:
+            chat.close()
+        catalog.close()

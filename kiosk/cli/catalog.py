@@ -1,0 +1,130 @@
+"""The catalog's commands: `kiosk import`, `kiosk demo`, `kiosk search`, `kiosk sync`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from kiosk.cli.common import progress_printer
+from kiosk.config import Config
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    s = sub.add_parser("import", help="import catalog files (one transaction)")
+    s.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="products CSV/JSON/JSONL, a Shopify CSV export, or a store directory "
+        "(products.csv + manuals/ + customers/)",
+    )
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser(
+        "demo", help="seed the demo store (Contoso Outdoors) if the catalog is empty"
+    )
+    s.add_argument("--reset", action="store_true", help="replace the catalog with the demo store")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("search", help="search the catalog")
+    s.add_argument("query", nargs="*")
+    s.add_argument("--min-price")
+    s.add_argument("--max-price")
+    s.add_argument("--brand")
+    s.add_argument("--category")
+    s.add_argument("--color")
+    s.add_argument("--size")
+    s.add_argument("--in-stock", action="store_true")
+    s.add_argument("--sort", choices=["relevance", "price_asc", "price_desc"], default="relevance")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("sync", help="import the configured catalog feed (sync.feed) if it changed")
+    s.add_argument("--force", action="store_true", help="import even an unchanged feed")
+    s.set_defaults(func=cmd_sync)
+
+
+def cmd_import(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.catalog.db import connect
+    from kiosk.catalog.importers import import_paths
+
+    paths = [Path(p) for p in args.paths]
+    conn = connect(cfg.catalog_path)
+    try:
+        summary = import_paths(conn, paths, progress=progress_printer("importing"))
+    finally:
+        conn.close()
+    print(
+        f"imported {summary.products} products, {summary.documents} documents, "
+        f"{summary.reviews} reviews, {summary.customers} customers"
+        + (f" ({summary.skipped} skipped)" if summary.skipped else "")
+        + f" into {cfg.catalog_path}"
+    )
+    return 0
+
+
+def cmd_demo(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.catalog.demo import seed_demo
+
+    if seed_demo(cfg.catalog_path, reset=args.reset):
+        print(f"demo store (Contoso Outdoors) seeded into {cfg.catalog_path}")
+    else:
+        print(f"catalog {cfg.catalog_path} already has products; --reset to replace it")
+    return 0
+
+
+def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.catalog.records import format_price, parse_price
+    from kiosk.catalog.repository import Catalog
+    from kiosk.catalog.search import SearchFilters
+
+    filters = SearchFilters(
+        min_price_cents=parse_price(args.min_price) if args.min_price else None,
+        max_price_cents=parse_price(args.max_price) if args.max_price else None,
+        brand=args.brand,
+        category=args.category,
+        color=args.color,
+        size=args.size,
+        in_stock=args.in_stock,
+        sort=args.sort,
+    )
+    with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        hits = catalog.search(" ".join(args.query), filters, limit=args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": h.product_id,
+                        "name": h.name,
+                        "price": h.price_cents / 100,
+                        "stock": h.stock,
+                        "aisle": h.aisle,
+                        "shelf": h.shelf,
+                        "score": round(h.score, 3),
+                    }
+                    for h in hits
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if not hits:
+        print("no products found")
+    for h in hits:
+        where = f"aisle {h.aisle}{', shelf ' + h.shelf if h.shelf else ''}" if h.aisle else "-"
+        print(
+            f"{h.product_id:>8}  {h.name:<34} {format_price(h.price_cents):>10}  "
+            f"stock {h.stock:>4}  {where}"
+        )
+    return 0
+
+
+def cmd_sync(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.ops.sync import sync_once
+
+    result = sync_once(cfg, force=args.force)
+    print(result.message)
+    return result.exit_code

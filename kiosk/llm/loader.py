@@ -1,0 +1,48 @@
+"""Picking and loading the configured chat model, or answering without one.
+
+The one place that turns `llm.backend` into a model, and the one place that says
+"model not loaded, answering from templates": every front (the shopper screen,
+`kiosk ask`, the staff console's drafts, the benches) loads through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kiosk.config import Config
+from kiosk.errors import KioskError
+from kiosk.llm.base import ChatModel, Progress
+
+Report = Callable[[str], None]
+
+
+def load_chat_model(cfg: Config, *, progress: Progress | None = None) -> ChatModel | None:
+    """The configured model, loaded; None when `llm.backend = "none"`.
+
+    Raises LLMError (llm_unavailable) or ModelError (file missing or corrupt) with
+    one line that names the file or URL, so the caller can fall back to templates.
+    """
+    if cfg.llm.backend == "none":
+        return None
+    if cfg.llm.backend == "remote":
+        from kiosk.llm.remote import RemoteChat
+
+        return RemoteChat(cfg)
+    from kiosk.llm.local import LocalLlama
+    from kiosk.provision import resolve
+
+    return LocalLlama(resolve(cfg, "llm"), cfg, progress=progress)
+
+
+def load_or_templates(
+    cfg: Config, *, progress: Progress | None = None, report: Report | None = None
+) -> ChatModel | None:
+    """The model, or None when there is none to load or it fails to: the kiosk keeps
+    answering from templates rather than not answering at all. A failure is reported
+    once, in one line, through `report` (a status line, a log)."""
+    try:
+        return load_chat_model(cfg, progress=progress)
+    except KioskError as exc:
+        if report is not None:
+            report(f"model not loaded [{exc.code}]: {exc.message}; answering from templates")
+        return None
