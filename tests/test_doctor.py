@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import provision
 from kiosk.config import Config, load
+from kiosk.models import load_manifest, verify
 from kiosk.ops.doctor import (
     Check,
     check_catalog,
@@ -34,7 +34,7 @@ MAY_WARN = {"audio", "gpu", "catalog aisles"}
 
 def _models_ready() -> bool:
     cfg = load(env={"KIOSK_HOME": "/nonexistent"})
-    return all(s.ok for s in provision.verify(cfg))
+    return all(s.ok for s in verify(cfg))
 
 
 needs_models = pytest.mark.skipif(
@@ -84,8 +84,8 @@ def test_full_rehash_of_the_models(home: Path) -> None:
 def test_models_dir_missing_the_llm_file(home: Path, tmp_path: Path) -> None:
     """Every bundled file but the GGUF, linked into a models dir of its own."""
     models = tmp_path / "models"
-    llm_file = next(s for s in provision.load_manifest() if s.role == "llm").files[0].output
-    for spec in provision.load_manifest():
+    llm_file = next(s for s in load_manifest() if s.role == "llm").files[0].output
+    for spec in load_manifest():
         for mf in spec.files:
             if mf.output == llm_file:
                 continue

@@ -141,7 +141,7 @@ def load_chat_model(cfg: Config, *, progress: Progress | None = None) -> ChatMod
         from kiosk.llm.remote import RemoteChat
 
         return RemoteChat(cfg)
-    from kiosk import provision
+    from kiosk import models
     from kiosk.llm.local import LocalLlama
 
-    return LocalLlama(provision.resolve(cfg, "llm"), cfg, progress=progress)
+    return LocalLlama(models.resolve(cfg, "llm"), cfg, progress=progress)

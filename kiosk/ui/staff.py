@@ -532,7 +532,7 @@ def local_time(stamp: str) -> str:
 
 def tech_lines(cfg: Config, catalog: Catalog, app: Any = None) -> list[str]:
     """What a technician checks first: version, catalog, models and where they run, audio."""
-    from kiosk import provision
+    from kiosk import models
     from kiosk.speech import devices
 
     stats = catalog.stats()
@@ -543,7 +543,7 @@ def tech_lines(cfg: Config, catalog: Catalog, app: Any = None) -> list[str]:
         f"{stats.unplaced} without an aisle, {stats.documents} documents, "
         f"{stats.size_bytes / 1e6:.1f} MB",
     ]
-    for s in provision.verify(cfg):
+    for s in models.verify(cfg):
         state = "OK" if s.ok else s.problem
         lines.append(f"model {s.role}: {s.path} ({s.size / 1e6:.0f} MB) {state}")
     assistant = getattr(app, "assistant", None)
