@@ -76,7 +76,7 @@ def test_healthy_install(home: Path) -> None:
 @needs_models
 def test_full_rehash_of_the_models(home: Path) -> None:
     checks = [c for c in run_checks(_cfg(home), full=True) if c.name.startswith("model ")]
-    assert {c.name for c in checks} == {"model llm", "model llm_alt", "model asr", "model tts"}
+    assert {c.name for c in checks} == {"model llm", "model asr", "model tts"}
     assert all(c.status == "ok" and "sha256 ok" in c.detail for c in checks), checks
 
 
@@ -121,7 +121,7 @@ def test_a_missing_model_that_is_not_used_only_warns(home: Path, tmp_path: Path)
         _cfg(home, KIOSK_MODELS_DIR=str(empty), KIOSK_LLM_BACKEND="none", KIOSK_SPEECH_ENABLED="0")
     )
     names = _by_name(checks)
-    for role in ("llm", "llm_alt", "asr", "tts"):
+    for role in ("llm", "asr", "tts"):
         assert names[f"model {role}"].status == "warn", names[f"model {role}"]
     assert names["llm"].status == "ok"
     assert exit_code(checks) == 0

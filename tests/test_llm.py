@@ -143,11 +143,9 @@ def test_load_reports_progress_and_device(llm_cfg: Config) -> None:
 
 
 @pytest.mark.slow
-def test_count_tokens(bundled_llm: LocalLlama) -> None:
-    assert 1 <= bundled_llm.count_tokens("Where are the tents?") <= 8
-    one = bundled_llm.prompt_size([Message("user", "Where are the tents?")])
+def test_prompt_size(bundled_llm: LocalLlama) -> None:
     two = bundled_llm.prompt_size([Message("system", "Be brief."), Message("user", "hi")])
-    assert one > bundled_llm.count_tokens("Where are the tents?") and two > 5
+    assert two > 5
 
 
 def test_import_is_cheap() -> None:
@@ -261,7 +259,6 @@ def test_remote_streams_from_a_real_server(llm_cfg: Config, server: str) -> None
     chunks = list(chat.stream([Message("user", "Name a camping item.")], max_tokens=16))
     assert len(chunks) > 1 and "".join(chunks).strip()
     chat.warm([Message("system", "You are a shop assistant.")])
-    assert chat.count_tokens("x" * 40) == 10
 
 
 @pytest.mark.slow

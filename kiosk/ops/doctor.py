@@ -95,8 +95,6 @@ def _model_needed(cfg: Config, role: str) -> str:
         return f"not used: llm.backend = '{cfg.llm.backend}'"
     if role in ("asr", "tts") and not cfg.speech.enabled:
         return "not used: speech.enabled = false"
-    if role == "llm_alt":
-        return "only used by `kiosk bench`"
     return ""
 
 

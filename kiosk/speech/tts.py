@@ -247,9 +247,6 @@ class Synthesizer:
             if chunks:
                 yield np.concatenate(chunks).astype(np.int16, copy=False)
 
-    # The first slice called it `stream`; kept so its callers keep working.
-    stream = sentences
-
     def synthesize(self, text: str) -> Pcm:
         """The whole reply as one array (tests, `--out`)."""
         chunks = list(self.sentences(text))
