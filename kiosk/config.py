@@ -59,10 +59,6 @@ class ModelsConfig:
         default="",
         metadata=_doc("GGUF file of the assistant's LLM. Empty: bundled SmolLM2-135M-Instruct."),
     )
-    llm_alt: str = field(
-        default="",
-        metadata=_doc("GGUF file of the second LLM. Empty: bundled Gemma-3-270M (base model)."),
-    )
     asr: str = field(
         default="",
         metadata=_doc("faster-whisper model directory. Empty: bundled whisper base."),

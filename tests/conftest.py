@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from kiosk import provision
+from kiosk import models
 from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, load
@@ -51,7 +51,7 @@ def llm_cfg() -> Config:
 @pytest.fixture(scope="session")
 def bundled_llm(llm_cfg: Config) -> Iterator[LocalLlama]:
     """The real bundled GGUF, loaded once for the whole run."""
-    m = LocalLlama(provision.resolve(llm_cfg, "llm"), llm_cfg)
+    m = LocalLlama(models.resolve(llm_cfg, "llm"), llm_cfg)
     yield m
     m.close()
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import provision
 from kiosk.config import Config, load
+from kiosk.models import load_manifest, verify
 from kiosk.ops.doctor import (
     Check,
     check_catalog,
@@ -34,7 +34,7 @@ MAY_WARN = {"audio", "gpu", "catalog aisles"}
 
 def _models_ready() -> bool:
     cfg = load(env={"KIOSK_HOME": "/nonexistent"})
-    return all(s.ok for s in provision.verify(cfg))
+    return all(s.ok for s in verify(cfg))
 
 
 needs_models = pytest.mark.skipif(
@@ -76,7 +76,7 @@ def test_healthy_install(home: Path) -> None:
 @needs_models
 def test_full_rehash_of_the_models(home: Path) -> None:
     checks = [c for c in run_checks(_cfg(home), full=True) if c.name.startswith("model ")]
-    assert {c.name for c in checks} == {"model llm", "model llm_alt", "model asr", "model tts"}
+    assert {c.name for c in checks} == {"model llm", "model asr", "model tts"}
     assert all(c.status == "ok" and "sha256 ok" in c.detail for c in checks), checks
 
 
@@ -84,8 +84,8 @@ def test_full_rehash_of_the_models(home: Path) -> None:
 def test_models_dir_missing_the_llm_file(home: Path, tmp_path: Path) -> None:
     """Every bundled file but the GGUF, linked into a models dir of its own."""
     models = tmp_path / "models"
-    llm_file = next(s for s in provision.load_manifest() if s.role == "llm").files[0].output
-    for spec in provision.load_manifest():
+    llm_file = next(s for s in load_manifest() if s.role == "llm").files[0].output
+    for spec in load_manifest():
         for mf in spec.files:
             if mf.output == llm_file:
                 continue
@@ -121,7 +121,7 @@ def test_a_missing_model_that_is_not_used_only_warns(home: Path, tmp_path: Path)
         _cfg(home, KIOSK_MODELS_DIR=str(empty), KIOSK_LLM_BACKEND="none", KIOSK_SPEECH_ENABLED="0")
     )
     names = _by_name(checks)
-    for role in ("llm", "llm_alt", "asr", "tts"):
+    for role in ("llm", "asr", "tts"):
         assert names[f"model {role}"].status == "warn", names[f"model {role}"]
     assert names["llm"].status == "ok"
     assert exit_code(checks) == 0

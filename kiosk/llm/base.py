@@ -81,8 +81,6 @@ class ChatModel(Protocol):
 
     def close(self) -> None: ...
 
-    def count_tokens(self, text: str) -> int: ...
-
 
 class StreamingChat:
     """Shared by the backends: `complete` is `stream` joined."""

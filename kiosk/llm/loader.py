@@ -29,7 +29,7 @@ def load_chat_model(cfg: Config, *, progress: Progress | None = None) -> ChatMod
 
         return RemoteChat(cfg)
     from kiosk.llm.local import LocalLlama
-    from kiosk.provision import resolve
+    from kiosk.models.paths import resolve
 
     return LocalLlama(resolve(cfg, "llm"), cfg, progress=progress)
 

@@ -125,10 +125,6 @@ class LocalLlama(StreamingChat):
             stop_token_ids=[eos],
         )
 
-    def count_tokens(self, text: str) -> int:
-        """Tokens of plain text (no template, no BOS)."""
-        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False))
-
     def prompt_ids(self, messages: Sequence[Message]) -> list[int] | None:
         """The exact prompt the chat handler will feed llama.cpp; None without a template."""
         if self._formatter is None:

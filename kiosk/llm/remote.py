@@ -55,10 +55,6 @@ class RemoteChat(StreamingChat):
         self.name = self.model
         self.device = f"remote {self.url}"
 
-    def count_tokens(self, text: str) -> int:
-        """A rough estimate (4 characters a token): the tokenizer lives on the server."""
-        return (len(text) + 3) // 4
-
     def _remaining(self, until: float | None) -> float:
         if until is None:
             return _NO_LIMIT_S

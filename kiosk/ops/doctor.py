@@ -95,17 +95,15 @@ def _model_needed(cfg: Config, role: str) -> str:
         return f"not used: llm.backend = '{cfg.llm.backend}'"
     if role in ("asr", "tts") and not cfg.speech.enabled:
         return "not used: speech.enabled = false"
-    if role == "llm_alt":
-        return "only used by `kiosk bench`"
     return ""
 
 
 def check_models(cfg: Config, *, full: bool = False) -> list[Check]:
     """Every model in the manifest: present, and matching its sha256 (`full`: re-hashed)."""
-    from kiosk import provision
+    from kiosk import models
 
     try:
-        statuses = provision.verify(cfg, full=full)
+        statuses = models.verify(cfg, full=full)
     except KioskError as exc:  # a broken manifest: the install itself is damaged
         return [Check("models", "fail", exc.message, "reinstall kiosk (scripts/install-service)")]
     checks: list[Check] = []
@@ -115,7 +113,7 @@ def check_models(cfg: Config, *, full: bool = False) -> list[Check]:
         override = getattr(cfg.models, st.role, "")
         if override:
             try:
-                used = provision.resolve(cfg, st.role)
+                used = models.resolve(cfg, st.role)
             except KioskError as exc:
                 status: Status = "warn" if unused else "fail"
                 checks.append(Check(name, status, exc.message, f"fix models.{st.role}"))
@@ -393,10 +391,10 @@ def check_llm(cfg: Config, *, timeout_s: float = REMOTE_TIMEOUT_S) -> list[Check
                 )
             ]
         return [Check("llm", "ok", f"remote server answers at {cfg.llm.url}")]
-    from kiosk import provision
+    from kiosk import models
 
     try:
-        path = provision.resolve(cfg, "llm")
+        path = models.resolve(cfg, "llm")
     except KioskError as exc:
         return [Check("llm", "fail", exc.message, MODELS_FIX)]
     return [Check("llm", "ok", f"local {path.name}, {cfg.llm.n_threads or os.cpu_count()} threads")]

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from kiosk import provision
+from kiosk import models
 from kiosk.config import Config
 from kiosk.errors import ModelError
 from kiosk.speech.audio import RATE, Samples, SpeechError
@@ -155,7 +155,7 @@ class Transcriber:
         device = cfg.speech.asr_device if device is None else device
         if device not in ("cpu", "cuda"):
             raise ModelError(f"ASR device {device!r} is not 'cpu' or 'cuda'", code="asr_device")
-        self.path: Path = provision.resolve(cfg, "asr")  # ModelError passes through as is
+        self.path: Path = models.resolve(cfg, "asr")  # ModelError passes through as is
         try:
             import faster_whisper  # noqa: F401
         except ImportError:

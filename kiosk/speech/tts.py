@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from kiosk import provision
+from kiosk import models
 from kiosk.config import Config
 from kiosk.errors import ModelError
 
@@ -216,7 +216,7 @@ class Synthesizer:
     """One piper voice, loaded once; one lock around it (one ONNX session)."""
 
     def __init__(self, cfg: Config) -> None:
-        self.path: Path = provision.resolve(cfg, "tts")  # ModelError passes through
+        self.path: Path = models.resolve(cfg, "tts")  # ModelError passes through
         try:
             from piper import PiperVoice
         except ImportError:
@@ -246,9 +246,6 @@ class Synthesizer:
                 chunks = [c.audio_int16_array for c in self.voice.synthesize(sentence)]
             if chunks:
                 yield np.concatenate(chunks).astype(np.int16, copy=False)
-
-    # The first slice called it `stream`; kept so its callers keep working.
-    stream = sentences
 
     def synthesize(self, text: str) -> Pcm:
         """The whole reply as one array (tests, `--out`)."""

@@ -22,15 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.catalog.db import transaction
+from kiosk.catalog.importers.base import TICK_EVERY, Batch, RowTick
 from kiosk.catalog.importers.contoso import is_store_dir, parse_store
-from kiosk.catalog.importers.generic import (
-    TICK_EVERY,
-    Batch,
-    RowTick,
-    parse_csv,
-    parse_json,
-    parse_jsonl,
-)
+from kiosk.catalog.importers.csvfile import parse_csv
+from kiosk.catalog.importers.jsonfile import parse_json, parse_jsonl
 from kiosk.catalog.importers.shopify import is_shopify_header, parse_shopify
 from kiosk.catalog.writer import CatalogWriter
 from kiosk.errors import ImportError_

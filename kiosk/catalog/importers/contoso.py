@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from kiosk.catalog.importers.generic import (
+from kiosk.catalog.importers.base import (
     Batch,
     RowTick,
     csv_header,

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from kiosk.catalog.importers.generic import (
+from kiosk.catalog.importers.base import (
     Batch,
     RowTick,
     csv_header,

@@ -1,0 +1,44 @@
+"""A generic products CSV: a header row, then one product (or one variant) per row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from kiosk.catalog.importers.base import Batch, RowTick, csv_header, csv_rows, read_text, ticker
+from kiosk.catalog.importers.rows import COLUMNS_HELP, REQUIRED, Row, build_products
+from kiosk.errors import ImportError_
+
+
+def parse_csv(path: Path, *, tick: RowTick | None = None) -> Batch:
+    """A products CSV: UTF-8, header row, one product (or one variant) per row."""
+    where = str(path)
+    rows = csv_rows(read_text(path), where)
+    header = csv_header(rows, where, COLUMNS_HELP)
+    keys = [h.lower() for h in header]
+    missing = [name for name in REQUIRED if name not in keys]
+    if missing:
+        raise ImportError_(
+            f"missing required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)}; the header has {', '.join(header)}; "
+            f"expected columns: {COLUMNS_HELP}",
+            path=where,
+            line=1,
+            field=missing[0],
+        )
+
+    def records() -> Iterator[Row]:
+        for line, row in rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(keys):
+                raise ImportError_(
+                    f"row has {len(row)} fields but the header has {len(keys)} columns "
+                    f"({', '.join(header)}); is a comma unquoted or a field missing?",
+                    path=where,
+                    line=line,
+                )
+            yield Row(line, dict(zip(keys, row, strict=True)))
+
+    products, lines, count = build_products(records(), where, ticker(tick))
+    return Batch(source=where, fmt="csv", products=products, lines=lines, rows=count)
