@@ -21,8 +21,9 @@ from kiosk.llm.local import LocalLlama
 from kiosk.speech.tts import Synthesizer
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-CONTOSO = SHARED / "data" / "stores" / "contoso-outdoors"
+# Real data the tests read, kept in the repo with its licences (see data/README.md).
+DATA = Path(__file__).resolve().parent / "data"
+CONTOSO = DATA / "stores" / "contoso-outdoors"
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,50 @@ def test_help_is_instant_no_heavy_imports() -> None:
     )
     result = _run(sys.executable, "-c", code)
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+
+
+def _sibling_shared_paths(path: Path) -> list[str]:
+    """Where `path` names ../shared or builds a path to a `shared` folder."""
+    text = path.read_text(encoding="utf-8")
+    found = [
+        f"line {n}: ../shared"
+        for n, line in enumerate(text.splitlines(), 1)
+        if re.search(r"\.\.[/\\]+shared\b", line)
+    ]
+    if path.suffix != ".py":
+        return found
+
+    def is_shared(node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and re.fullmatch(r"shared([/\\].*)?", node.value) is not None
+        )
+
+    for node in ast.walk(ast.parse(text)):
+        # ROOT.parent / "shared", parents[2] / "shared/data"
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and is_shared(node.right):
+            found.append(f"line {node.lineno}: / {ast.unparse(node.right)}")
+        # Path(root, "..", "shared"), os.path.join(..., "shared"), p.joinpath("shared")
+        elif isinstance(node, ast.Call) and any(is_shared(a) for a in node.args):
+            func = ast.unparse(node.func)
+            if func.split(".")[-1] in {"Path", "PurePath", "join", "joinpath"}:
+                found.append(f"line {node.lineno}: {func}(... 'shared' ...)")
+    return found
+
+
+def test_nothing_reads_the_shared_folder_beside_the_repo() -> None:
+    """A fresh clone has no ../shared: tests read tests/data, the kiosk reads neither."""
+    this = Path(__file__).resolve()
+    files = [
+        *(ROOT / "kiosk").rglob("*.py"),
+        *(p for p in (ROOT / "tests").rglob("*.py") if not p.is_relative_to(ROOT / "tests/data")),
+        *(p for p in (ROOT / "scripts").iterdir() if p.is_file()),
+    ]
+    offenders = [
+        f"{path.relative_to(ROOT)} {hit}"
+        for path in sorted(files)
+        if path.resolve() != this
+        for hit in _sibling_shared_paths(path)
+    ]
+    assert offenders == [], "\n".join(offenders)

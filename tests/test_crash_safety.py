@@ -28,9 +28,9 @@ import pytest
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, load
 from kiosk.ops.sync import LOCK_FILE, STATE_FILE, sync_once
+from tests.conftest import CONTOSO
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTOSO = ROOT.parent / "shared" / "data" / "stores" / "contoso-outdoors"
 BASE_CENTS = 1_000_000
 
 # Each transaction sets every product to generation g (price and stock) and files one

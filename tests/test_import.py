@@ -26,10 +26,10 @@ from kiosk.catalog.db import connect, transaction
 from kiosk.catalog.importers import ImportSummary, detect_format, import_paths
 from kiosk.catalog.writer import CatalogWriter
 from kiosk.errors import ImportError_
+from tests.conftest import CONTOSO
 
 ROOT = Path(__file__).resolve().parent.parent
-_SHARED_STORE = ROOT.parent / "shared" / "data" / "stores" / "contoso-outdoors"
-STORE = _SHARED_STORE if _SHARED_STORE.is_dir() else ROOT / "kiosk" / "demo" / "contoso-outdoors"
+STORE = CONTOSO
 
 
 # -- helpers ---------------------------------------------------------------------

@@ -45,7 +45,7 @@ from kiosk.insights.recommend import asked_together
 from kiosk.insights.report import build_report, format_report, write_csv
 from kiosk.insights.sentiment import agreement, feedback_sentiment, score_text
 from kiosk.llm.local import LocalLlama
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
 NOW = datetime(2026, 3, 14, 15, 30)
 KAYAKS = ("kayak", "kayaks", "inflatable kayak")
@@ -75,9 +75,7 @@ def say(bot: Assistant, text: str, session: Session, now: datetime = NOW) -> Rep
 
 
 def webshop_requests(n: int | None = None) -> list[str]:
-    data = json.loads(
-        (SHARED / "data" / "requests" / "webshop_goal_queries.json").read_text(encoding="utf-8")
-    )
+    data = json.loads((DATA / "requests" / "webshop_goal_queries.json").read_text(encoding="utf-8"))
     return list(data)[:n]
 
 

@@ -1,7 +1,7 @@
 """Speech on the real models and real audio: recorded speech, piper -> whisper loopback.
 
 No mocks: the bundled whisper base and piper joe-medium, the recorded clips in
-../shared/data/speech, and audio generated here (silence, noise, a tone, MP3).
+tests/data/speech, and audio generated here (silence, noise, a tone, MP3).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from kiosk.speech.audio import RATE, SpeechError, load_audio, resample, to_16k_m
 from kiosk.speech.devices import Endpointer, Heard
 from kiosk.speech.hints import CatalogTerms, correct_transcript, hint_words, phonetic
 from kiosk.speech.tts import Synthesizer, speakable, split_sentences, to_wav_bytes
-from tests.conftest import SHARED, steady_speech
+from tests.conftest import DATA, steady_speech
 
-SPEECH = SHARED / "data" / "speech"
+SPEECH = DATA / "speech"
 JFK = (
     "And so my fellow Americans, ask not what your country can do for you, "
     "ask what you can do for your country."
@@ -117,6 +117,23 @@ def test_mp3_is_read(tmp_path: Path, ears: Transcriber, voice: Synthesizer) -> N
             out.mux(packet)
     heard = ears.transcribe(load_audio(path))
     assert "sleeping bags" in " ".join(norm(heard.text)), heard.text
+
+
+@pytest.mark.slow
+def test_speech_bench_uses_the_recorded_clips_here_else_piper(
+    voice: Synthesizer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kiosk bench speech` reads tests/data/speech in a checkout; installed, piper speaks."""
+    from kiosk.bench import speech_bench
+
+    assert speech_bench.recorded_clips_dir() == SPEECH
+    assert list(speech_bench.load_clips(voice)) == ["one-two-three.wav", "jfk.flac"]
+    monkeypatch.setattr(speech_bench, "recorded_clips_dir", lambda: None)
+    made = speech_bench.load_clips(voice)
+    assert list(made) == ["one-two-three (piper)", "jfk (piper)"]
+    assert all(audio.size > RATE for audio in made.values())
+    out = capsys.readouterr().out
+    assert f"recorded speech from {SPEECH}" in out and "synthesized by piper" in out
 
 
 # ------------------------------------------------- piper -> whisper loopback

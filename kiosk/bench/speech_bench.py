@@ -1,7 +1,9 @@
 """`kiosk bench speech`: ASR and TTS speed stage by stage, and the voice turn.
 
 Medians of a few runs, printed; nothing is asserted. ASR is timed on a 3 s and an
-11 s recording (Whisper pads both to 30 s, so they cost about the same); TTS on a
+11 s recording (Whisper pads both to 30 s, so they cost about the same): the clips in
+tests/data/speech when run from a source checkout, else the same words spoken by the
+bundled piper voice (an installed package has no tests/); it prints which. TTS on a
 short and a long reply, as time to first audio (what the shopper waits for) and
 real-time factor (synthesis time / audio time). The voice turn is timed from the
 end of the recorded speech (the file is complete) to the first synthesized
@@ -21,12 +23,18 @@ import numpy as np
 
 from kiosk.config import Config
 from kiosk.speech.asr import Transcriber
-from kiosk.speech.audio import RATE, load_audio, to_16k_mono
+from kiosk.speech.audio import RATE, Samples, load_audio, to_16k_mono
 from kiosk.speech.hints import correct_transcript, hint_words
 from kiosk.speech.tts import Synthesizer
 
-SHARED_SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "speech"
-CLIPS = ("one-two-three.wav", "jfk.flac")
+# Recorded clips and what is said in them; piper says the same words where they are absent.
+CLIPS = {
+    "one-two-three.wav": "One, two, three.",
+    "jfk.flac": (
+        "And so my fellow Americans, ask not what your country can do for you, "
+        "ask what you can do for your country."
+    ),
+}
 SHORT_REPLY = "The tents are in aisle 1, shelf B."
 LONG_REPLY = (
     "The Alpine Explorer Tent is $249.99 and there are 12 in stock in aisle 4, shelf B. "
@@ -52,7 +60,37 @@ def _timed(fn: Callable[[], T]) -> tuple[T, float]:
     return out, time.perf_counter() - start
 
 
-def asr_figures(ears: Transcriber, clips: dict[str, np.ndarray], runs: int) -> None:
+def recorded_clips_dir() -> Path | None:
+    """tests/data/speech of the source checkout this package runs from, if it is one."""
+    root = Path(__file__).resolve().parents[2]  # kiosk/bench/ -> the repo root
+    speech = root / "tests" / "data" / "speech"
+    if (root / "pyproject.toml").is_file() and all((speech / n).is_file() for n in CLIPS):
+        return speech
+    return None
+
+
+def load_clips(voice: Synthesizer) -> dict[str, Samples]:
+    """The recorded clips from a source checkout, else piper saying the same words."""
+    clips: dict[str, Samples] = {}
+    speech = recorded_clips_dir()
+    if speech is not None:
+        print(f"clips: recorded speech from {speech}")
+        for name in CLIPS:
+            start = time.perf_counter()
+            clips[name] = load_audio(speech / name)
+            took = time.perf_counter() - start
+            print(f"load {name}: {took * 1000:.0f} ms (decode + resample to 16 kHz)")
+        return clips
+    print(
+        f"clips: no source checkout (tests/data/speech), so the same words synthesized "
+        f"by piper {voice.path.name}"
+    )
+    for name, text in CLIPS.items():
+        clips[f"{Path(name).stem} (piper)"] = to_16k_mono(voice.synthesize(text), voice.sample_rate)
+    return clips
+
+
+def asr_figures(ears: Transcriber, clips: dict[str, Samples], runs: int) -> None:
     """Latency, real-time factor and where the time goes, per clip."""
     for name, audio in clips.items():
         seconds = audio.size / RATE
@@ -202,20 +240,9 @@ def run(cfg: Config, *, runs: int = 5) -> int:
         f"models: whisper {ears.path.name} on {ears.device} with {ears.threads} threads "
         f"loaded in {load_asr * 1000:.0f} ms; piper {voice.path.name} in {load_tts * 1000:.0f} ms"
     )
-    clips = {}
-    for name in CLIPS:
-        path = SHARED_SPEECH / name
-        if path.exists():
-            start = time.perf_counter()
-            audio = load_audio(path)
-            took = time.perf_counter() - start
-            print(f"load {name}: {took * 1000:.0f} ms (decode + resample to 16 kHz)")
-            clips[name] = audio
-        else:
-            print(f"{path} is missing; ASR on it skipped")
+    clips = load_clips(voice)
     ears.transcribe(np.zeros(RATE, np.float32))  # warm the VAD session
-    if clips:
-        ears.transcribe(next(iter(clips.values())))  # warm the decoder
+    ears.transcribe(next(iter(clips.values())))  # warm the decoder
     asr_figures(ears, clips, runs)
     context_figures(ears, voice, runs)
     tts_figures(voice, runs)
