@@ -70,3 +70,36 @@ def test_describe_checks_staff_text(tmp_path: Path, demo_db: Path) -> None:
     assert r.returncode == 0
     r = kiosk(home, "describe", "no such thing")
     assert r.returncode == 2 and "unknown_product" in r.stderr
+
+
+def test_staff_calls_from_a_script(tmp_path: Path, demo_db: Path) -> None:
+    """What the console's call queue does, `kiosk calls` does: list, acknowledge, close."""
+    home = seeded(tmp_path, demo_db)
+    r = kiosk(home, "calls")
+    assert r.returncode == 0 and "no open staff calls" in r.stdout
+    assert kiosk(home, "ask", "--json", "call staff").returncode == 0
+    queue = json.loads(kiosk(home, "calls", "--json").stdout)
+    assert [c["status"] for c in queue] == ["open"]
+    call = queue[0]["id"]
+    r = kiosk(home, "calls", "--ack", str(call))
+    assert r.returncode == 0 and f"#{call}" in r.stdout and "acknowledged" in r.stdout
+    r = kiosk(home, "calls", "--close", str(call))
+    assert r.returncode == 0 and "no open staff calls" in r.stdout
+    r = kiosk(home, "calls", "--close", "999")
+    assert r.returncode == 1 and "no staff call #999" in r.stderr
+
+
+def test_edit_a_product_from_a_script(tmp_path: Path, demo_db: Path) -> None:
+    """Price, stock, place and attributes, validated as in the console; by id or name."""
+    home = seeded(tmp_path, demo_db)
+    r = kiosk(home, "edit", "SkyView 2-Person Tent", "--price", "189.50", "--aisle", "7")
+    assert r.returncode == 0, r.stderr
+    assert "Saved 15: $189.50" in r.stdout and "aisle 7" in r.stdout
+    r = kiosk(home, "edit", "15", "--set", "weight=4 lbs", "--set", "oops")
+    assert r.returncode == 1 and "weight = 4 lbs" in r.stdout and "KEY=VALUE" in r.stdout
+    found = json.loads(kiosk(home, "ask", "--json", "where is the SkyView tent?").stdout)
+    assert found["products"][0]["price"] == 189.5 and found["products"][0]["aisle"] == "7"
+    r = kiosk(home, "edit", "15", "--stock", "many")
+    assert r.returncode == 1 and "Not saved" in r.stdout
+    r = kiosk(home, "edit", "Skyview")
+    assert r.returncode == 2 and "did you mean 15 (SkyView 2-Person Tent)" in r.stderr

@@ -21,6 +21,7 @@ from kiosk.catalog.lexicon import Lexicon, NameMatch
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Message
 from kiosk.text.numbers import words_to_digits
+from kiosk.text.privacy import redact
 from kiosk.text.words import GRAMMAR_WORDS, SHOPPING_WORDS, singular, words
 
 log = logging.getLogger(__name__)
@@ -235,6 +236,7 @@ class Understanding:
     intent: Intent
     text: str  # the request after number words became digits (kept, never re-parsed)
     request: str = ""  # the request as said, for the model's prompt
+    note: str = ""  # the request redacted: what a feedback row or staff note may keep
     query: str = ""  # the content words left for catalog search
     products: list[NameMatch] = field(default_factory=list)
     category: str | None = None
@@ -393,7 +395,9 @@ def _membership(text: str, u: Understanding) -> None:
 def understand(text: str, lex: Lexicon) -> Understanding:
     """Intent and slots for one request, by rules only."""
     norm = words_to_digits(text.strip())
-    u = Understanding(intent=Intent.OUT_OF_SCOPE, text=norm, request=text.strip())
+    u = Understanding(
+        intent=Intent.OUT_OF_SCOPE, text=norm, request=text.strip(), note=redact(norm)
+    )
     low = norm.lower()
     u.words = tuple(words(norm))
     m = LOYALTY_NUMBER.search(text)

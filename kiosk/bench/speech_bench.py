@@ -24,7 +24,6 @@ import numpy as np
 from kiosk.config import Config
 from kiosk.speech.asr import Transcriber
 from kiosk.speech.audio import RATE, Samples, load_audio, to_16k_mono
-from kiosk.speech.hints import correct_transcript, hint_words
 from kiosk.speech.tts import Synthesizer
 
 # Recorded clips and what is said in them; piper says the same words where they are absent.
@@ -173,6 +172,7 @@ def voice_turn(cfg: Config, ears: Transcriber, voice: Synthesizer, runs: int) ->
     from kiosk.assistant.pipeline import Assistant
     from kiosk.assistant.session import Session
     from kiosk.catalog.repository import Catalog
+    from kiosk.voice.hearing import Hearing
 
     chat = None
     if cfg.assistant.phrasing != "off" and cfg.llm.backend != "none":
@@ -183,15 +183,13 @@ def voice_turn(cfg: Config, ears: Transcriber, voice: Synthesizer, runs: int) ->
         bot = Assistant(catalog, cfg, chat)
         bot.warm()
         print(f"voice turn phrasing: {cfg.assistant.phrasing if chat else 'off (templates)'}")
-        hints = hint_words(catalog)
-        vocab = catalog.vocabulary()
+        hearing = Hearing(bot, ears)  # the kiosk's own hear stage: hints, then corrections
         stages: dict[str, list[float]] = {"asr": [], "facts": [], "tts_first": [], "total": []}
         early = speaks_facts_early(cfg.assistant.phrasing)  # as the voice session does
         for text in REQUESTS * runs:
             audio = to_16k_mono(voice.synthesize(text), voice.sample_rate)
             t0 = time.perf_counter()
-            heard = ears.transcribe(audio, hints=hints)
-            request = correct_transcript(heard.text, vocab)
+            _heard, request = hearing.hear(audio)
             t1 = time.perf_counter()
             # The voice starts on its own thread when the checked facts arrive, while
             # the model (if any) goes on phrasing: the two share the 2 cores, as live.
@@ -234,7 +232,7 @@ def voice_turn(cfg: Config, ears: Transcriber, voice: Synthesizer, runs: int) ->
 
 def run(cfg: Config, *, runs: int = 5) -> int:
     """Print the speech figures; 0 when done (a missing model raises ModelError)."""
-    ears, load_asr = _timed(lambda: Transcriber(cfg, device=cfg.speech.asr_device))
+    ears, load_asr = _timed(lambda: Transcriber(cfg))
     voice, load_tts = _timed(lambda: Synthesizer(cfg))
     print(
         f"models: whisper {ears.path.name} on {ears.device} with {ears.threads} threads "

@@ -51,7 +51,7 @@ class ServiceHandler:
     def feedback(self, u: Understanding, s: Session) -> Outcome:
         product = targets(self.ctx, u, s)[:1] if (u.products or u.reference) else []
         with self.ctx.catalog.write() as w:
-            fid = w.add_feedback(redact(u.text), product[0].id if product else None)
+            fid = w.add_feedback(u.note, product[0].id if product else None)
         text = "Thank you for your feedback. I've passed it on to the store."
         action = Action(ActionKind.FEEDBACK_SAVED, str(fid))
         return Outcome(Reply(Intent.FEEDBACK, text, actions=[action]))
