@@ -21,7 +21,7 @@ from kiosk.catalog.lexicon import Lexicon, NameMatch
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Message
 from kiosk.text.numbers import words_to_digits
-from kiosk.text.privacy import redact
+from kiosk.text.privacy import redact, without_secrets
 from kiosk.text.words import GRAMMAR_WORDS, SHOPPING_WORDS, singular, words
 
 log = logging.getLogger(__name__)
@@ -394,9 +394,12 @@ def _membership(text: str, u: Understanding) -> None:
 
 def understand(text: str, lex: Lexicon) -> Understanding:
     """Intent and slots for one request, by rules only."""
-    norm = words_to_digits(text.strip())
+    norm = words_to_digits(without_secrets(text).strip())
     u = Understanding(
-        intent=Intent.OUT_OF_SCOPE, text=norm, request=text.strip(), note=redact(norm)
+        intent=Intent.OUT_OF_SCOPE,
+        text=norm,
+        request=text.strip(),
+        note=redact(words_to_digits(text.strip())),
     )
     low = norm.lower()
     u.words = tuple(words(norm))

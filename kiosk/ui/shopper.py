@@ -15,6 +15,7 @@ import time
 from collections import deque
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -37,6 +38,7 @@ from kiosk.llm.loader import load_or_templates
 from kiosk.ops.sdnotify import Notifier
 from kiosk.ops.staff import KioskStatus
 from kiosk.ops.staffauth import PinGate
+from kiosk.ui.plain import plain
 from kiosk.voice.events import (
     Heard,
     MicrophoneLost,
@@ -77,18 +79,21 @@ class ProductCard(Static):
 
     def __init__(self, card: Card) -> None:
         self.card = card
-        super().__init__(self._text(card), classes="card")
+        super().__init__(self._text(card), classes="card", markup=False)
 
     @staticmethod
-    def _text(c: Card) -> str:
-        stock = f"[green]In stock ({c.stock})[/]" if c.stock > 0 else "[red]Out of stock[/]"
+    def _text(c: Card) -> Text:
+        """Catalog text as plain text (a name may hold '[/]'), styled around it."""
+        stock = (
+            plain(f"In stock ({c.stock})", "green") if c.stock > 0 else plain("Out of stock", "red")
+        )
         where = f"Aisle {c.aisle}" + (f", shelf {c.shelf}" if c.shelf else "") if c.aisle else ""
-        lines = [f"[b]{c.name}[/b]", f"[b]{format_price(c.price_cents)}[/b]", stock]
+        lines = [plain(c.name, "bold"), plain(format_price(c.price_cents), "bold"), stock]
         if where:
-            lines.append(where)
+            lines.append(plain(where))
         if c.fact:
-            lines.append(c.fact)
-        return "\n".join(lines)
+            lines.append(plain(c.fact))
+        return Text("\n").join(lines)
 
     def refresh_card(self, card: Card) -> None:
         self.card = card
@@ -163,7 +168,9 @@ class ShopperApp(App[None], inherit_bindings=False):
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
-            yield Static(f"[b]{self.cfg.store.name}[/b] - shopping help", id="title")
+            yield Static(
+                Text.assemble(plain(self.cfg.store.name, "bold"), " - shopping help"), id="title"
+            )
             yield Static(STATE_READY, id="state")
         yield VerticalScroll(id="conversation")
         yield HorizontalScroll(id="cards")
@@ -209,9 +216,12 @@ class ShopperApp(App[None], inherit_bindings=False):
         conversation.remove_children()
         self.query_one("#cards", HorizontalScroll).remove_children()
         conversation.mount(
-            Static(f"Hello, welcome to {self.cfg.store.name}! {WHAT_I_DO}\n{EXAMPLES}",
-                   classes="kiosk greeting")
-        )  # fmt: skip
+            Static(
+                plain(f"Hello, welcome to {self.cfg.store.name}! {WHAT_I_DO}\n{EXAMPLES}"),
+                classes="kiosk greeting",
+                markup=False,
+            )
+        )
 
     def set_state(self, text: str) -> None:
         self.query_one("#state", Static).update(text)
@@ -280,8 +290,8 @@ class ShopperApp(App[None], inherit_bindings=False):
 
     def show_request(self, text: str) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
-        conversation.mount(Static(f"You: {text}", classes="shopper"))
-        self._pending = Static("...", classes="kiosk pending")
+        conversation.mount(Static(plain(f"You: {text}"), classes="shopper", markup=False))
+        self._pending = Static("...", classes="kiosk pending", markup=False)
         conversation.mount(self._pending)
         conversation.scroll_end(animate=False)
 
@@ -294,7 +304,7 @@ class ShopperApp(App[None], inherit_bindings=False):
     def stream_text(self, text: str) -> None:
         """Checked text as the assistant produces it: facts first, phrasing after."""
         if self._pending is not None:
-            self._pending.update(text)
+            self._pending.update(plain(text))
 
     @work(thread=True, exclusive=True, group="turn", exit_on_error=False)
     def run_turn(self, text: str) -> Reply:
@@ -349,7 +359,7 @@ class ShopperApp(App[None], inherit_bindings=False):
             return
         self.said_no_microphone = True
         self.query_one("#conversation", VerticalScroll).mount(
-            Static(NO_MICROPHONE, classes="kiosk note")
+            Static(NO_MICROPHONE, classes="kiosk note", markup=False)
         )
 
     def action_talk(self) -> None:
@@ -391,7 +401,7 @@ class ShopperApp(App[None], inherit_bindings=False):
                 self._pending.remove()
                 self._pending = None
             self.query_one("#conversation", VerticalScroll).mount(
-                Static(CALM_ERROR, classes="kiosk error")
+                Static(CALM_ERROR, classes="kiosk error", markup=False)
             )
         elif event.worker.group == "speech":
             self.voice.problems.append(f"speech could not start: {event.worker.error}")
@@ -406,11 +416,11 @@ class ShopperApp(App[None], inherit_bindings=False):
     def show_reply(self, reply: Reply) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
         if self._pending is not None:
-            self._pending.update(reply.text)
+            self._pending.update(plain(reply.text))
             self._pending.remove_class("pending")
             self._pending = None
         else:
-            conversation.mount(Static(reply.text, classes="kiosk"))
+            conversation.mount(Static(plain(reply.text), classes="kiosk", markup=False))
         conversation.scroll_end(animate=False)
         self.recent_timings.append(dict(reply.timings_ms))
         cards = self.query_one("#cards", HorizontalScroll)
@@ -432,9 +442,9 @@ class ShopperApp(App[None], inherit_bindings=False):
         compare = self.query_one("#compare", DataTable)
         compare.clear(columns=True)
         header, *rows = table
-        compare.add_columns(*header)
+        compare.add_columns(*(plain(h) for h in header))
         for row in rows:
-            compare.add_row(*row)
+            compare.add_row(*(plain(cell) for cell in row))
         self.query_one("#cards", HorizontalScroll).display = False
         compare.display = True
 
