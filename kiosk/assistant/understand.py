@@ -143,6 +143,12 @@ SUGGESTIONS = _rx(
     r"\b(what else|anything else|accessor(?:y|ies)|go(?:es)? (?:well )?with|recommend\w*|"
     r"suggest\w*|add[- ]ons?|what do i need)\b"
 )
+# Asking what goes WITH something is about accessories even when it names the thing
+# ("what goes with the tent?"); "recommend a tent" is a search for tents.
+ACCESSORIES = _rx(
+    r"\b(accessor(?:y|ies)|go(?:es)? (?:well )?with|add[- ]ons?|what else do i need|"
+    r"what do i need (?:for|with))\b"
+)
 # What a product question asks about, when it is one of the facts looked up directly.
 INFO_TOPICS: dict[str, re.Pattern[str]] = {
     "warranty": _rx(r"\bwarrant"),
@@ -503,9 +509,13 @@ def understand(text: str, lex: Lexicon) -> Understanding:
         and not u.query
     ):
         u.intent = Intent.PRODUCT_INFO
-    # Accessories: a loyalty number said alone, or "what else do I need?" about nothing
-    # new (a request that names a product or a kind of one is about that instead).
-    if u.loyalty_only or (u.suggestions and not (u.products or u.category or u.kind)):
+    # Accessories: a loyalty number said alone, "what else do I need?" about nothing new,
+    # or what goes with something named ("what goes with the tent?").
+    if (
+        u.loyalty_only
+        or (u.suggestions and not (u.products or u.category or u.kind))
+        or (ACCESSORIES.search(low) and u.intent not in (Intent.CALL_STAFF, Intent.COMPARE))
+    ):
         u.intent = Intent.RECOMMEND
     return u
 

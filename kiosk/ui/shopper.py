@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 
 CALM_ERROR = "Sorry, something went wrong on my side. Please try again, or press Call staff."
 NO_MICROPHONE = "There is no microphone working here, so please type your request."
+ON_THE_WAY = "Someone is on the way to this kiosk."
+STILL_THERE = "Still there? Touch the screen or type to carry on; otherwise I'll start over soon."
+STILL_THERE_S = 15.0  # how long before the idle wipe the kiosk asks
 STATE_READY = "Ready"
 STATE_LISTENING = "Listening..."
 STATE_THINKING = "Thinking..."
@@ -139,6 +142,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.said_no_microphone = False
         self.recent_timings: deque[dict[str, float]] = deque(maxlen=10)
         self._pending: Static | None = None  # the reply being streamed in
+        self._call_announced: int | None = None  # the staff call "on the way" was said for
         # systemd: READY=1 once the models this screen loads are in (or failed and
         # templates/typing took over), WATCHDOG=1 from this event loop.
         self.notifier = Notifier()
@@ -263,6 +267,8 @@ class ShopperApp(App[None], inherit_bindings=False):
     def on_key(self) -> None:
         self.last_input = time.monotonic()
         self.barge_in()
+        for note in self.query(".still-there"):
+            note.remove()  # still there: the warning goes
 
     def barge_in(self) -> None:
         """A key, a touch or typing: the shopper wants to talk, so the voice stops."""
@@ -283,6 +289,7 @@ class ShopperApp(App[None], inherit_bindings=False):
     def call_staff(self) -> None:
         self.barge_in()
         self.ask("call staff")
+        self.query_one("#ask", Input).focus()  # typing goes on; Enter doesn't call again
 
     @on(Button.Pressed, "#reset")
     def start_over(self) -> None:
@@ -324,7 +331,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         """From the voice session's thread (a worker, the speaker): onto this loop."""
         self.post_message(VoiceMessage(event))
 
-    def on_voice_message(self, message: VoiceMessage) -> None:
+    async def on_voice_message(self, message: VoiceMessage) -> None:
         event = message.event
         if isinstance(event, StateChanged):
             self.set_state(STATE_TEXT[event.state])
@@ -333,7 +340,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         elif isinstance(event, ReplyText):
             self.stream_text(event.text)
         elif isinstance(event, Replied):
-            self.show_reply(event.reply)
+            await self.show_reply(event.reply)
         elif isinstance(event, MicrophoneLost):
             self.speech_ready()
 
@@ -413,7 +420,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.voice.close()
 
     # -- output -----------------------------------------------------------------------
-    def show_reply(self, reply: Reply) -> None:
+    async def show_reply(self, reply: Reply) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
         if self._pending is not None:
             self._pending.update(plain(reply.text))
@@ -427,15 +434,16 @@ class ShopperApp(App[None], inherit_bindings=False):
         compare = self.query_one("#compare", DataTable)
         if reply.table:
             self.show_compare(reply.table)
-        elif reply.products:
-            compare.display = False
-            cards.display = True
-            cards.remove_children()
-            cards.mount_all([ProductCard(c) for c in reply.products])
+            return
+        compare.display = False  # an old comparison never stays under a later answer
+        cards.display = True
+        if reply.products:
+            # Awaited, so the new cards are laid out now (not at the next key or resize).
+            await cards.remove_children()
+            await cards.mount_all([ProductCard(c) for c in reply.products])
+            cards.scroll_home(animate=False)
         elif reply.actions and reply.actions[0].kind == ActionKind.SESSION_RESET:
-            cards.remove_children()
-            compare.display = False
-            cards.display = True
+            await cards.remove_children()
 
     def show_compare(self, table: list[list[str]]) -> None:
         """Two or more products side by side: one column each, one row per fact."""
@@ -449,17 +457,30 @@ class ShopperApp(App[None], inherit_bindings=False):
         compare.display = True
 
     def refresh_cards(self) -> None:
-        """Staff changed a price or stock: the cards on screen follow at once."""
+        """Staff changed a price or stock, or took the call: the screen follows at once."""
         stamp = change_stamp(self.catalog.conn)
         if stamp == self._cards_stamp:
             return
         self._cards_stamp = stamp
+        self.follow_staff_call()
         shown = list(self.query(ProductCard))
         fresh = {p.id: p for p in self.catalog.products([c.card.id for c in shown])}
         for widget in shown:
             p = fresh.get(widget.card.id)
             if p is not None:
                 widget.refresh_card(Card.of(p, widget.card.fact))
+
+    def follow_staff_call(self) -> None:
+        """When staff acknowledge this visit's call, the shopper is told, once."""
+        call_id = self.session.staff_call
+        if call_id is None or call_id == self._call_announced:
+            return
+        call = self.catalog.staff_call(call_id)
+        if call is not None and call.status == "acknowledged":
+            self._call_announced = call_id
+            conversation = self.query_one("#conversation", VerticalScroll)
+            conversation.mount(Static(ON_THE_WAY, classes="kiosk note", markup=False))
+            conversation.scroll_end(animate=False)
 
     # -- privacy ----------------------------------------------------------------------
     def forget_old_requests(self) -> None:
@@ -470,10 +491,17 @@ class ShopperApp(App[None], inherit_bindings=False):
             log.warning("retention not applied: %s", type(exc).__name__)
 
     def wipe_if_idle(self) -> None:
-        if time.monotonic() - self.last_input > self.cfg.assistant.idle_timeout_s and (
-            self.session.turns or len(self.query(".shopper"))
-        ):
+        """A shopper who walked away: asked "Still there?" first, then wiped."""
+        idle = time.monotonic() - self.last_input
+        timeout = self.cfg.assistant.idle_timeout_s
+        if not (self.session.turns or len(self.query(".shopper"))):
+            return
+        if idle > timeout:
             self.wipe()
+        elif idle > timeout - min(STILL_THERE_S, timeout / 3) and not self.query(".still-there"):
+            conversation = self.query_one("#conversation", VerticalScroll)
+            conversation.mount(Static(STILL_THERE, classes="kiosk note still-there", markup=False))
+            conversation.scroll_end(animate=False)
 
     def wipe(self) -> None:
         """A new shopper starts clean: conversation, cards and session are forgotten."""
