@@ -103,3 +103,46 @@ def test_hi_again_is_short_and_what_goes_with_it_is_a_suggestion(demo_catalog: C
         assert reply.intent == Intent.RECOMMEND, text
         assert reply.products, text
     assert bot.turn(Session(), "can you recommend a tent for 4 people?").intent == "find_product"
+
+
+def test_a_defect_gets_sorry_warranty_returns_and_staff(demo_catalog: Catalog) -> None:
+    bot = Assistant(demo_catalog, load(env={"KIOSK_ASSISTANT_PHRASING": "off"}))
+    reply = bot.turn(Session(), "my hiking boots leak, I want to complain")
+    assert reply.intent == Intent.FEEDBACK
+    assert reply.text.startswith("I'm sorry")
+    assert "warranty" in reply.text.lower() and "return" in reply.text.lower()
+    assert [p.name for p in reply.products] == ["TrekReady Hiking Boots"]
+    calls = demo_catalog.staff_calls()
+    assert len(calls) == 1 and calls[0].looking_for.startswith("complaint")
+    assert "**" not in reply.text
+    shopping = bot.turn(Session(), "do you have tents that don't leak?")
+    assert shopping.intent == Intent.FIND_PRODUCT, "a question about products is no complaint"
+
+
+@pytest.mark.parametrize(("days", "verdict"), [(40, "Yes"), (75, "No")])
+def test_can_i_return_it_after_n_days_gets_a_yes_or_no(
+    demo_catalog: Catalog, days: int, verdict: str
+) -> None:
+    bot = Assistant(demo_catalog, load(env={"KIOSK_ASSISTANT_PHRASING": "off"}))
+    reply = bot.turn(Session(), f"I'm a gold member, can I return a tent after {days} days?")
+    assert reply.intent == Intent.STORE_POLICY
+    assert reply.text.startswith(f"{verdict}: Gold members have 60 days")
+
+
+def test_policy_only_in_the_manuals_is_still_answered(tmp_path: Path) -> None:
+    """The Contoso directory imported as it is: no store-wide policy document."""
+    from kiosk.catalog.db import connect
+    from kiosk.catalog.importers import import_paths
+    from tests.conftest import CONTOSO
+
+    conn = connect(tmp_path / "catalog.sqlite3")
+    import_paths(conn, [CONTOSO])
+    conn.close()
+    with Catalog.open(tmp_path / "catalog.sqlite3") as catalog:
+        assert not catalog.documents(None, ["return_policy"])
+        bot = Assistant(catalog, load(env={"KIOSK_ASSISTANT_PHRASING": "off"}))
+        general = bot.turn(Session(), "what is your return policy for tents?")
+        assert "don't have that information" not in general.text
+        assert "manuals" in general.text and "30 days" in general.text
+        gold = bot.turn(Session(), "I'm a gold member, can I return a tent after 45 days?")
+        assert gold.text.startswith("Yes: Gold members have 60 days")

@@ -81,6 +81,7 @@ def _terms(text: str | Sequence[str], exclude: Iterable[str] = ()) -> set[str]:
 
 def _clean(text: str) -> str:
     text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = text.replace("**", "")  # a bold label split from its text ("Duration:** The")
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -219,3 +220,37 @@ def store_policy(catalog: Catalog, question: Sequence[str]) -> list[Fact]:
             )
     facts.sort(key=lambda f: -f.score)
     return facts[:1]
+
+
+_WINDOW = re.compile(r"\bwithin\s+(\d+)\s+days\b", re.IGNORECASE)
+_RETURN_WINDOW = re.compile(
+    r"\breturns?\s+(?:are\s+|is\s+)?(?:accepted|allowed|possible)\s+within\s+(\d+)\s+days\b"
+    r"|\breturn\w*\s+(?:\w+\s+){0,4}within\s+(\d+)\s+days\b",
+    re.IGNORECASE,
+)
+
+
+def return_window(text: str) -> int | None:
+    """The days a return policy text allows ("accepted within 60 days"), if it says one
+    window only (a text that names several, per tier, decides nothing on its own)."""
+    stated = {int(m.group(1) or m.group(2)) for m in _RETURN_WINDOW.finditer(text)}
+    if len(stated) == 1:  # "Returns are accepted within 60 days" (other windows: claims)
+        return stated.pop()
+    windows = {int(m.group(1)) for m in _WINDOW.finditer(text)}
+    return windows.pop() if len(windows) == 1 and not stated else None
+
+
+def manual_return_policies(
+    catalog: Catalog, products: Sequence[Product], tier: str | None
+) -> list[tuple[Product, Fact]]:
+    """Each product's own return policy from its manual (for the tier, if known).
+
+    A store whose policy lives only in its product manuals still answers "what is
+    your return policy for tents?" from the tents' manuals.
+    """
+    found = []
+    for p in products:
+        facts = return_policy(catalog, p, tier)
+        if facts and facts[0].source.ref != "" and catalog.documents(p.id, ["return_policy"]):
+            found.append((p, facts[0]))
+    return found

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from kiosk.assistant.act.base import EXAMPLES, WHAT_I_DO, ActContext, Outcome, fact_sheet, targets
+from kiosk.assistant.act.base import (
+    EXAMPLES,
+    WHAT_I_DO,
+    ActContext,
+    Outcome,
+    cards,
+    fact_sheet,
+    targets,
+)
+from kiosk.assistant.facts import Fact, return_policy, warranty_fact
 from kiosk.assistant.reply import Action, ActionKind, Intent, Reply
 from kiosk.assistant.session import Session
-from kiosk.assistant.understand import Greeting, Understanding
+from kiosk.assistant.understand import Greeting, Understanding, kind_of
+from kiosk.catalog.records import Product
 from kiosk.text.privacy import redact
 
 
@@ -70,11 +80,72 @@ class ServiceHandler:
 
     def feedback(self, u: Understanding, s: Session) -> Outcome:
         product = targets(self.ctx, u, s)[:1] if (u.products or u.reference) else []
+        if u.complaint and not product:
+            product = self._owned(u, s)
         with self.ctx.catalog.write() as w:
             fid = w.add_feedback(u.note, product[0].id if product else None)
-        text = "Thank you for your feedback. I've passed it on to the store."
         action = Action(ActionKind.FEEDBACK_SAVED, str(fid))
+        if u.complaint:
+            return self.complaint(u, s, product[0] if product else None, action)
+        text = "Thank you for your feedback. I've passed it on to the store."
         return Outcome(Reply(Intent.FEEDBACK, text, actions=[action]))
+
+    def _owned(self, u: Understanding, s: Session) -> list[Product]:
+        """The product a complaint is about: the one of that kind on screen or bought,
+        or the store's only product of that kind."""
+        catalog = self.ctx.catalog
+        pool = catalog.products(s.focus or s.shown)
+        if s.customer_id:
+            customer = catalog.customer(s.customer_id)
+            if customer:
+                pool += catalog.products([o.product_id for o in customer.orders])
+        if u.category:
+            pool += catalog.products(catalog.ids_in_category(u.category))
+        fitting = [
+            p
+            for p in pool
+            if kind_of(p.name, u.kind) and (not u.category or p.category == u.category)
+        ]
+        unique = list({p.id: p for p in fitting}.values())
+        return unique[:1] if len(unique) == 1 else []
+
+    def complaint(
+        self, u: Understanding, s: Session, product: Product | None, saved: Action
+    ) -> Outcome:
+        """Sorry; the product's warranty and return terms; a member of staff to follow up
+        (in the queue, marked as a complaint)."""
+        catalog = self.ctx.catalog
+        facts: list[Fact] = []
+        if product is not None:
+            warranty = warranty_fact(catalog, product)
+            facts += [warranty] if warranty else []
+            facts += return_policy(catalog, product, s.membership)[:1]
+        note = f"complaint (follow up): {u.note}"[:300]
+        if product is not None:
+            note += f"; {product.name}"
+        open_call = catalog.staff_call(s.staff_call) if s.staff_call is not None else None
+        with catalog.write() as w:
+            if open_call is not None and open_call.status != "closed":
+                w.refresh_staff_call(open_call.id, note)
+                call_id = open_call.id
+            else:
+                call_id = w.add_staff_call(note, self.ctx.kiosk_id)
+        s.staff_call = call_id
+        about = f" with the {product.name}" if product is not None else ""
+        parts = [f"I'm sorry about the trouble{about}."]
+        parts += [f.text for f in facts]
+        parts.append("I've asked a member of staff to come and help you with it here.")
+        text = " ".join(parts)
+        sources = [f.source for f in facts]
+        products = [product] if product is not None else []
+        reply = Reply(
+            Intent.FEEDBACK,
+            text,
+            cards(products),
+            sources,
+            actions=[saved, Action(ActionKind.STAFF_CALL, str(call_id), note)],
+        )
+        return Outcome(reply, fact_sheet(products, [text]))
 
     def greeting(self, u: Understanding, s: Session) -> Outcome:
         if u.greeting == Greeting.THANKS:
