@@ -252,7 +252,8 @@ async def test_compare_is_shown_side_by_side(demo_catalog: Catalog, cfg: Config)
             "Alpine Explorer Tent",
         ]
         rows = {
-            str(table.get_row_at(i)[0]): table.get_row_at(i)[1:] for i in range(table.row_count)
+            str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)[1:]]
+            for i in range(table.row_count)
         }
         assert rows["price"] == ["$250", "$350"]
         await type_request(app, pilot, "show me sleeping bags")

@@ -21,7 +21,7 @@ from kiosk.catalog.lexicon import Lexicon, NameMatch
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Message
 from kiosk.text.numbers import words_to_digits
-from kiosk.text.privacy import redact
+from kiosk.text.privacy import redact, without_secrets
 from kiosk.text.words import GRAMMAR_WORDS, SHOPPING_WORDS, singular, words
 
 log = logging.getLogger(__name__)
@@ -142,6 +142,12 @@ LOYALTY_NUMBER = re.compile(
 SUGGESTIONS = _rx(
     r"\b(what else|anything else|accessor(?:y|ies)|go(?:es)? (?:well )?with|recommend\w*|"
     r"suggest\w*|add[- ]ons?|what do i need)\b"
+)
+# Asking what goes WITH something is about accessories even when it names the thing
+# ("what goes with the tent?"); "recommend a tent" is a search for tents.
+ACCESSORIES = _rx(
+    r"\b(accessor(?:y|ies)|go(?:es)? (?:well )?with|add[- ]ons?|what else do i need|"
+    r"what do i need (?:for|with))\b"
 )
 # What a product question asks about, when it is one of the facts looked up directly.
 INFO_TOPICS: dict[str, re.Pattern[str]] = {
@@ -394,9 +400,12 @@ def _membership(text: str, u: Understanding) -> None:
 
 def understand(text: str, lex: Lexicon) -> Understanding:
     """Intent and slots for one request, by rules only."""
-    norm = words_to_digits(text.strip())
+    norm = words_to_digits(without_secrets(text).strip())
     u = Understanding(
-        intent=Intent.OUT_OF_SCOPE, text=norm, request=text.strip(), note=redact(norm)
+        intent=Intent.OUT_OF_SCOPE,
+        text=norm,
+        request=text.strip(),
+        note=redact(words_to_digits(text.strip())),
     )
     low = norm.lower()
     u.words = tuple(words(norm))
@@ -500,9 +509,13 @@ def understand(text: str, lex: Lexicon) -> Understanding:
         and not u.query
     ):
         u.intent = Intent.PRODUCT_INFO
-    # Accessories: a loyalty number said alone, or "what else do I need?" about nothing
-    # new (a request that names a product or a kind of one is about that instead).
-    if u.loyalty_only or (u.suggestions and not (u.products or u.category or u.kind)):
+    # Accessories: a loyalty number said alone, "what else do I need?" about nothing new,
+    # or what goes with something named ("what goes with the tent?").
+    if (
+        u.loyalty_only
+        or (u.suggestions and not (u.products or u.category or u.kind))
+        or (ACCESSORIES.search(low) and u.intent not in (Intent.CALL_STAFF, Intent.COMPARE))
+    ):
         u.intent = Intent.RECOMMEND
     return u
 

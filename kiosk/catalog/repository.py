@@ -205,6 +205,10 @@ class Catalog:
             for r in self.conn.execute(sql + " ORDER BY at, id")
         ]
 
+    def staff_call(self, call_id: int) -> StaffCall | None:
+        r = self.conn.execute("SELECT * FROM staff_calls WHERE id = ?", (call_id,)).fetchone()
+        return StaffCall(r["id"], r["at"], r["kiosk"], r["looking_for"], r["status"]) if r else None
+
     def feedback(self) -> list[tuple[str, str, str | None]]:
         """(when, text, product id) of every stored comment, oldest first."""
         return [
