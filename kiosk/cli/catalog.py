@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from kiosk.cli.common import progress_printer
+from kiosk.cli.common import json_text, progress_printer
 from kiosk.config import Config
+from kiosk.errors import KioskError
+from kiosk.text.control import printable
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,6 +19,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PATH",
         help="products CSV/JSON/JSONL, a Shopify CSV export, or a store directory "
         "(products.csv + manuals/ + customers/)",
+    )
+    s.add_argument(
+        "--replace",
+        action="store_true",
+        help="make each imported product whole: fields the files don't give are emptied "
+        "(default: merge, a column a file doesn't have leaves that field as it is; "
+        "stock, aisle and shelf are kept either way when the files have none)",
     )
     s.set_defaults(func=cmd_import)
 
@@ -53,15 +61,20 @@ def cmd_import(cfg: Config, args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     conn = connect(cfg.catalog_path)
     try:
-        summary = import_paths(conn, paths, progress=progress_printer("importing"))
+        summary = import_paths(
+            conn, paths, progress=progress_printer("importing"), replace=args.replace
+        )
     finally:
         conn.close()
+    # The first line is what store scripts read; what changed follows it.
     print(
         f"imported {summary.products} products, {summary.documents} documents, "
         f"{summary.reviews} reviews, {summary.customers} customers"
         + (f" ({summary.skipped} skipped)" if summary.skipped else "")
         + f" into {cfg.catalog_path}"
     )
+    for line in summary.report():
+        print(printable(line))
     return 0
 
 
@@ -80,9 +93,15 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
     from kiosk.catalog.repository import Catalog
     from kiosk.catalog.search import SearchFilters
 
+    def price(option: str, text: str | None) -> int | None:
+        try:
+            return parse_price(text) if text else None
+        except ValueError as exc:
+            raise KioskError(f"{option}: {exc}", code="bad_price") from None
+
     filters = SearchFilters(
-        min_price_cents=parse_price(args.min_price) if args.min_price else None,
-        max_price_cents=parse_price(args.max_price) if args.max_price else None,
+        min_price_cents=price("--min-price", args.min_price),
+        max_price_cents=price("--max-price", args.max_price),
         brand=args.brand,
         category=args.category,
         color=args.color,
@@ -94,7 +113,7 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
         hits = catalog.search(" ".join(args.query), filters, limit=args.limit)
     if args.json:
         print(
-            json.dumps(
+            json_text(
                 [
                     {
                         "id": h.product_id,
@@ -106,18 +125,21 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
                         "score": round(h.score, 3),
                     }
                     for h in hits
-                ],
-                ensure_ascii=False,
+                ]
             )
         )
         return 0
     if not hits:
         print("no products found")
     for h in hits:
+        # Catalog text is data: a control character in it is shown, never obeyed.
         where = f"aisle {h.aisle}{', shelf ' + h.shelf if h.shelf else ''}" if h.aisle else "-"
         print(
-            f"{h.product_id:>8}  {h.name:<34} {format_price(h.price_cents):>10}  "
-            f"stock {h.stock:>4}  {where}"
+            printable(
+                f"{h.product_id:>8}  {h.name:<34} {format_price(h.price_cents):>10}  "
+                f"stock {h.stock:>4}  {where}",
+                newlines=False,
+            )
         )
     return 0
 

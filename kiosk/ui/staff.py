@@ -36,7 +36,7 @@ from textual.worker import Worker, WorkerState
 from kiosk.catalog.records import format_price
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
-from kiosk.errors import KioskError
+from kiosk.errors import ImportError_, KioskError
 from kiosk.insights.describe import Draft
 from kiosk.llm.base import ChatModel
 from kiosk.ops.staff import (
@@ -52,6 +52,7 @@ from kiosk.ops.staff import (
     tech_lines,
 )
 from kiosk.ops.staffauth import PinGate
+from kiosk.text.control import printable
 from kiosk.ui.plain import plain
 
 
@@ -116,8 +117,12 @@ class StaffScreen(Screen[None]):
                 with Horizontal(classes="buttons"):
                     yield Input(placeholder="/path/to/products.csv", id="import-path")
                     yield Button("Import", id="import-run", variant="primary")
-                yield ProgressBar(id="import-progress", show_eta=False)
-                yield Static("", id="import-report", markup=False)
+                with Horizontal(id="import-status"):
+                    yield ProgressBar(id="import-progress", show_eta=False)
+                    yield Label("", id="import-outcome")
+                with VerticalScroll():
+                    # Reports quote file contents: plain text, never read as markup.
+                    yield Static("", id="import-report", markup=False)
             with TabPane("Insights", id="insights"):
                 with Horizontal(classes="buttons"):
                     yield Button("Refresh", id="insights-refresh")
@@ -370,7 +375,10 @@ class StaffScreen(Screen[None]):
             report.update("Type the path of a catalog file or folder first.")
             return
         self.query_one("#import-run", Button).disabled = True
-        self.query_one("#import-progress", ProgressBar).update(total=None, progress=0)
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.remove_class("-failed")
+        bar.update(total=None, progress=0)
+        self.query_one("#import-outcome", Label).remove_class("-failed").update("")
         report.update(f"Importing {raw} ...")
         self.run_import(Path(raw).expanduser())
 
@@ -388,10 +396,13 @@ class StaffScreen(Screen[None]):
             s = import_paths(conn, [path], progress=progress)
         finally:
             conn.close()
-        return (
-            f"Imported {s.products} products, {s.documents} documents, {s.reviews} reviews"
-            + (f" ({s.skipped} rows skipped)" if s.skipped else "")
-            + f" from {path}."
+        return "\n".join(
+            [
+                f"Imported {s.products} products, {s.documents} documents, {s.reviews} reviews"
+                + (f" ({s.skipped} rows skipped)" if s.skipped else "")
+                + f" from {path}.",
+                *s.report(),
+            ]
         )
 
     def import_progress(self, done: int, total: int | None) -> None:
@@ -417,17 +428,31 @@ class StaffScreen(Screen[None]):
             return
         self.query_one("#import-run", Button).disabled = False
         report = self.query_one("#import-report", Static)
+        bar = self.query_one("#import-progress", ProgressBar)
+        outcome = self.query_one("#import-outcome", Label)
         if event.state == WorkerState.SUCCESS:
-            report.update(str(event.worker.result))
+            bar.update(total=1, progress=1)
+            outcome.update("Done")
+            report.update(printable(str(event.worker.result)))
             self.show_products(self.query_one("#product-search", Input).value)
             self.show_tech()
             return
         error = event.worker.error
-        if isinstance(error, KioskError):
+        # The bar stops showing "--%" (still reading) and says the import failed.
+        bar.add_class("-failed")
+        bar.update(total=1, progress=1)
+        outcome.add_class("-failed")
+        if isinstance(error, ImportError_):
+            n = len(error.problems) + error.more
+            outcome.update(f"Failed: {n} problem{'s' if n != 1 else ''}")
+            text = f"Not imported; the catalog is unchanged.\n{error.message}"
+        elif isinstance(error, KioskError):
+            outcome.update("Failed")
             text = f"Not imported; the catalog is unchanged.\n{error.message}"
         else:
+            outcome.update("Failed")
             text = f"Not imported; the catalog is unchanged.\n{type(error).__name__}: {error}"
-        report.update(text)
+        report.update(printable(text))
 
     # -- technician tests -----------------------------------------------------------
     @on(Button.Pressed, "#tech-refresh")
