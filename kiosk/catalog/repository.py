@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,6 +174,15 @@ class Catalog:
             Document(r["key"], r["kind"], r["title"], r["body"], r["product_id"], r["source"])
             for r in self.conn.execute(sql + " ORDER BY id", params)
         ]
+
+    def all_documents(self, kinds: Iterable[str] | None = None) -> Iterator[Document]:
+        """Every document, the store's and the products', ordered by product."""
+        sql = "SELECT * FROM documents"
+        kinds = list(kinds or [])
+        if kinds:
+            sql += f" WHERE kind IN ({','.join('?' * len(kinds))})"
+        for r in self.conn.execute(sql + " ORDER BY product_id, id", kinds):
+            yield Document(r["key"], r["kind"], r["title"], r["body"], r["product_id"], r["source"])
 
     def reviews(self, product_id: str) -> list[Review]:
         return [

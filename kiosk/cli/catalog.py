@@ -75,6 +75,13 @@ def cmd_import(cfg: Config, args: argparse.Namespace) -> int:
     )
     for line in summary.report():
         print(printable(line))
+    from kiosk.assistant.quote import flag_catalog, needs_a_look
+    from kiosk.catalog.repository import Catalog
+
+    with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        note = needs_a_look(flag_catalog(catalog))  # catalog text the kiosk won't quote
+    if note:
+        print(printable(note))
     return 0
 
 
