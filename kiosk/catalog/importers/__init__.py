@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.catalog import wordindex
 from kiosk.catalog.db import transaction
 from kiosk.catalog.importers.base import TICK_EVERY, Batch, RowTick
 from kiosk.catalog.importers.contoso import is_store_dir, parse_store
@@ -149,6 +150,7 @@ def import_paths(
         raise ImportError_(
             f"the catalog could not be written, nothing was imported: {exc}"
         ) from None
+    wordindex.refresh(conn)  # the word index follows the committed catalog
     if progress is not None:
         progress(total, total)
     return ImportSummary(
