@@ -24,6 +24,21 @@ def test_import_then_search_json(tmp_path: Path) -> None:
     assert all(p["price"] <= 300 for p in found)
 
 
+def test_search_batch_one_json_array_per_line(tmp_path: Path) -> None:
+    assert kiosk(tmp_path, "import", str(CONTOSO)).returncode == 0
+    r = kiosk(tmp_path, "search", "--batch", "-", "--limit", "3", stdin="tents\nxylophone\nstove\n")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(lines) == 3
+    assert {p["name"] for p in lines[0]} == {
+        "TrailMaster X4 Tent",
+        "SkyView 2-Person Tent",
+        "Alpine Explorer Tent",
+    }
+    assert lines[1] == []
+    assert all("Stove" in p["name"] for p in lines[2])
+
+
 def test_bad_import_prints_one_line_and_changes_nothing(tmp_path: Path) -> None:
     assert kiosk(tmp_path, "import", str(CONTOSO)).returncode == 0
     db = tmp_path / "catalog.sqlite3"

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from kiosk.catalog.db import connect, transaction
 from kiosk.catalog.records import Customer, Document, Order, Product, Review, Variant
-from kiosk.catalog.search import Searcher, SearchFilters, SearchHit
+from kiosk.catalog.search import SearchFilters, SearchHit
+from kiosk.catalog.wordsearch import WordSearcher
 from kiosk.catalog.writer import CatalogWriter
 
 
@@ -45,7 +46,7 @@ class Catalog:
     def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
         self.conn = conn
         self.path = path
-        self._searcher = Searcher(conn)
+        self._searcher = WordSearcher(conn)
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True) -> Catalog:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from kiosk.cli.common import json_text, progress_printer
@@ -47,6 +48,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--sort", choices=["relevance", "price_asc", "price_desc"], default="relevance")
     s.add_argument("--limit", type=int, default=10)
     s.add_argument("--json", action="store_true")
+    s.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="one query per line from FILE (- for stdin); one JSON array per line out",
+    )
     s.set_defaults(func=cmd_search)
 
     s = sub.add_parser("sync", help="import the configured catalog feed (sync.feed) if it changed")
@@ -98,7 +104,7 @@ def cmd_demo(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
     from kiosk.catalog.records import format_price, parse_price
     from kiosk.catalog.repository import Catalog
-    from kiosk.catalog.search import SearchFilters
+    from kiosk.catalog.search import SearchFilters, SearchHit
 
     def price(option: str, text: str | None) -> int | None:
         try:
@@ -116,25 +122,35 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
         in_stock=args.in_stock,
         sort=args.sort,
     )
+
+    def as_json(hits: list[SearchHit]) -> str:
+        return json_text(
+            [
+                {
+                    "id": h.product_id,
+                    "name": h.name,
+                    "price": h.price_cents / 100,
+                    "stock": h.stock,
+                    "aisle": h.aisle,
+                    "shelf": h.shelf,
+                    "score": round(h.score, 3),
+                }
+                for h in hits
+            ]
+        )
+
     with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        if args.batch:
+            # One process for many queries: the index and vocabulary load once.
+            source = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+            with source:
+                for line in source:
+                    found = catalog.search(line.strip(), filters, limit=args.limit)
+                    print(as_json(found), flush=True)
+            return 0
         hits = catalog.search(" ".join(args.query), filters, limit=args.limit)
     if args.json:
-        print(
-            json_text(
-                [
-                    {
-                        "id": h.product_id,
-                        "name": h.name,
-                        "price": h.price_cents / 100,
-                        "stock": h.stock,
-                        "aisle": h.aisle,
-                        "shelf": h.shelf,
-                        "score": round(h.score, 3),
-                    }
-                    for h in hits
-                ]
-            )
-        )
+        print(as_json(hits))
         return 0
     if not hits:
         print("no products found")

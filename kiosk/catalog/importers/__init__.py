@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.catalog import wordindex
 from kiosk.catalog.db import transaction
 from kiosk.catalog.importers.base import (
     MAX_PROBLEMS,
@@ -250,6 +251,7 @@ def import_paths(
         raise ImportError_(
             f"the catalog could not be written, nothing was imported ({type(exc).__name__}: {exc})"
         ) from None
+    wordindex.refresh(conn)  # the word index follows the committed catalog
     if progress is not None:
         progress(total, total)
     return _summary(batches, changes, replaced=replace or any(b.replace for b in batches))
