@@ -823,7 +823,8 @@ def test_partial_reimport_changes_only_what_the_file_has(
     with Catalog.open(conn.execute("PRAGMA database_list").fetchone()[2]) as catalog:
         tents = catalog.search("tents", SearchFilters(category="Tents"), limit=10)
         assert "1" in [h.product_id for h in tents]
-        assert catalog.search("rainfly waterproof", limit=3)[0].product_id == "1"
+        found = catalog.search("rainfly waterproof", limit=3)
+        assert "1" in [h.product_id for h in found], "its specs are still searched"
     assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 0)
     assert summary.fields == {"price": 1}
     assert summary.report()[:2] == [
