@@ -11,26 +11,19 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from kiosk.catalog.repository import Catalog
-from kiosk.config import Config, load
+from kiosk.config import Config
 from kiosk.ops.staffauth import hash_pin
 from kiosk.ui.shopper import ProductCard, ShopperApp
 from kiosk.ui.staff import PinScreen, StaffApp, StaffScreen
 from tests.conftest import kiosk
+from tests.screens import screen_cfg, type_request
 
 MARKUP = ["[/]", "[b]", "[red]x[/red]", "[link=x]", "\\[", "[/b] ]["]
 
 
 @pytest.fixture
 def cfg(tmp_path: Path) -> Config:
-    cfg = load(env={"KIOSK_HOME": str(tmp_path)})
-    return dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, refresh_s=0.1))
-
-
-async def ask(app: ShopperApp, pilot: object, text: str) -> None:
-    app.query_one("#ask", Input).value = text
-    await pilot.press("enter")  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
+    return screen_cfg(tmp_path)
 
 
 def shown(app: ShopperApp) -> str:
@@ -43,7 +36,7 @@ async def test_markup_typed_by_a_shopper_is_shown_as_typed(
     app = ShopperApp(cfg, demo_catalog)
     async with app.run_test(size=(80, 24)) as pilot:
         for text in MARKUP:
-            await ask(app, pilot, text)
+            await type_request(app, pilot, text)
             assert app.is_running, f"{text!r} closed the screen"
             assert f"You: {text}" in shown(app)
 
@@ -57,7 +50,7 @@ async def test_a_product_name_with_markup_is_shown(demo_catalog: Catalog, cfg: C
         )
     app = ShopperApp(cfg, demo_catalog)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ask(app, pilot, "zephyr lantern")
+        await type_request(app, pilot, "zephyr lantern")
         assert app.is_running
         names = [c.card.name for c in app.query(ProductCard)]
         assert "Zephyr [/] Lantern" in names
@@ -90,8 +83,8 @@ async def test_a_staff_call_with_markup_opens_in_the_console(
 ) -> None:
     app = ShopperApp(cfg, demo_catalog)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ask(app, pilot, "[/] tents [b]now")
-        await ask(app, pilot, "call staff")
+        await type_request(app, pilot, "[/] tents [b]now")
+        await type_request(app, pilot, "call staff")
     assert any("[/]" in c.looking_for for c in demo_catalog.staff_calls())
     console = StaffApp(cfg, demo_catalog)
     async with console.run_test(size=(120, 40)) as pilot:

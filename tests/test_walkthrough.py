@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable
 
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import Intent
@@ -14,23 +14,12 @@ from kiosk.assistant.session import Session
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, load
 from kiosk.ui.shopper import ON_THE_WAY, STILL_THERE, ProductCard, ShopperApp
+from tests.screens import said, screen_cfg, type_request
 
 
 @pytest.fixture
 def cfg(tmp_path: Path) -> Config:
-    cfg = load(env={"KIOSK_HOME": str(tmp_path), "KIOSK_ASSISTANT_PHRASING": "off"})
-    return dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, refresh_s=0.1))
-
-
-async def ask(app: ShopperApp, pilot: object, text: str) -> None:
-    app.query_one("#ask", Input).value = text
-    await pilot.press("enter")  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
-
-
-def said(app: ShopperApp) -> str:
-    return "\n".join(str(s.render()) for s in app.query(".kiosk").results(Static))
+    return screen_cfg(tmp_path, KIOSK_ASSISTANT_PHRASING="off")
 
 
 async def test_call_staff_once_per_visit_and_hear_when_someone_comes(
@@ -38,7 +27,7 @@ async def test_call_staff_once_per_visit_and_hear_when_someone_comes(
 ) -> None:
     app = ShopperApp(cfg, demo_catalog)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ask(app, pilot, "show me tents")
+        await type_request(app, pilot, "show me tents")
         await pilot.click("#call")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -62,9 +51,11 @@ async def test_a_later_answer_replaces_an_old_comparison(
 ) -> None:
     app = ShopperApp(cfg, demo_catalog)
     async with app.run_test(size=(100, 30)) as pilot:
-        await ask(app, pilot, "compare the TrailMaster X4 Tent and the Alpine Explorer Tent")
+        await type_request(
+            app, pilot, "compare the TrailMaster X4 Tent and the Alpine Explorer Tent"
+        )
         assert app.query_one("#compare", DataTable).display
-        await ask(app, pilot, "what are your opening hours?")
+        await type_request(app, pilot, "what are your opening hours?")
         assert not app.query_one("#compare", DataTable).display
 
 
@@ -76,7 +67,7 @@ async def test_still_there_is_asked_before_the_idle_wipe(
     )
     app = ShopperApp(quick, demo_catalog)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ask(app, pilot, "show me tents")
+        await type_request(app, pilot, "show me tents")
         await pilot.pause(5.1)
         assert STILL_THERE in said(app)
         await pilot.pause(2.2)
@@ -86,7 +77,7 @@ async def test_still_there_is_asked_before_the_idle_wipe(
 async def test_first_cards_are_laid_out_at_once(demo_catalog: Catalog, cfg: Config) -> None:
     app = ShopperApp(cfg, demo_catalog)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ask(app, pilot, "tents under 300 dollars")
+        await type_request(app, pilot, "tents under 300 dollars")
         cards = list(app.query(ProductCard))
         assert cards and all(c.size.width > 0 and c.size.height > 0 for c in cards)
 

@@ -22,6 +22,7 @@ from kiosk.assistant.reply import Action, ActionKind, Intent, Reply
 from kiosk.assistant.session import Session
 from kiosk.assistant.understand import Greeting, Understanding, kind_of
 from kiosk.catalog.records import Product
+from kiosk.catalog.repository import StaffCall
 from kiosk.text.privacy import redact
 
 
@@ -55,13 +56,7 @@ class ServiceHandler:
         wanted = [p.name for p in catalog.products(s.focus or s.shown[:3])]
         asked = u.note if (u.products or u.category or u.kind) else redact(s.last_request)
         note = "; ".join(x for x in (asked, ", ".join(wanted)) if x) or "help at the kiosk"
-        open_call = catalog.staff_call(s.staff_call) if s.staff_call is not None else None
-        with catalog.write() as w:
-            if open_call is not None and open_call.status != "closed":
-                w.refresh_staff_call(open_call.id, note)
-                call_id = open_call.id
-            else:
-                call_id = w.add_staff_call(note, self.ctx.kiosk_id)
+        open_call, call_id = self._place_call(s, note)
         if open_call is not None and open_call.status == "acknowledged":
             text = "A member of staff is already on the way; I've told them you're still waiting."
         elif open_call is not None and open_call.status == "open":
@@ -74,9 +69,21 @@ class ServiceHandler:
                 "I've called a member of staff; someone will come to this kiosk shortly. "
                 "You can keep asking me things while you wait."
             )
-        s.staff_call = call_id
         action = Action(ActionKind.STAFF_CALL, str(call_id), note)
         return Outcome(Reply(Intent.CALL_STAFF, text, actions=[action]), fact_sheet([], [text]))
+
+    def _place_call(self, s: Session, note: str) -> tuple[StaffCall | None, int]:
+        """This visit's call: the open one refreshed with the new reason, else a new one."""
+        catalog = self.ctx.catalog
+        open_call = catalog.staff_call(s.staff_call) if s.staff_call is not None else None
+        with catalog.write() as w:
+            if open_call is not None and open_call.status != "closed":
+                w.refresh_staff_call(open_call.id, note)
+                call_id = open_call.id
+            else:
+                call_id = w.add_staff_call(note, self.ctx.kiosk_id)
+        s.staff_call = call_id
+        return open_call, call_id
 
     def feedback(self, u: Understanding, s: Session) -> Outcome:
         product = targets(self.ctx, u, s)[:1] if (u.products or u.reference) else []
@@ -123,14 +130,7 @@ class ServiceHandler:
         note = f"complaint (follow up): {u.note}"[:300]
         if product is not None:
             note += f"; {product.name}"
-        open_call = catalog.staff_call(s.staff_call) if s.staff_call is not None else None
-        with catalog.write() as w:
-            if open_call is not None and open_call.status != "closed":
-                w.refresh_staff_call(open_call.id, note)
-                call_id = open_call.id
-            else:
-                call_id = w.add_staff_call(note, self.ctx.kiosk_id)
-        s.staff_call = call_id
+        _open, call_id = self._place_call(s, note)
         about = f" with the {product.name}" if product is not None else ""
         parts = [f"I'm sorry about the trouble{about}."]
         parts += [f.text for f in facts]
