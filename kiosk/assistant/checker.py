@@ -534,6 +534,8 @@ _LEAD_NEGATIVE = frozenset(
     """.split()
 )
 _LEAD_HAVE = frozenset("have carry stock got".split())
+# "we don't have any products for that": only where the answer says it doesn't have it.
+_LEAD_NONE = frozenset("any anything products items available".split())
 _LEAD_MANY = frozenset("few several some options choices".split())
 _LEAD_THEY = frozenset("them these those they they're".split())
 # Naming what the answer is about ("here's the price") says nothing the answer doesn't.
@@ -573,6 +575,8 @@ def _lead_word_problems(lead: str, template: str, facts: FactSheet) -> list[str]
             ok = (negative and "have" in denied) or (
                 not negative and facts.in_stock_any and "have" not in denied
             )
+        elif t in _LEAD_NONE:
+            ok = negative and "have" in denied and "have" in _denied_by(template, facts)
         elif t in _LEAD_MANY:
             ok = found >= 2 and not negative
         elif t in _LEAD_THEY:
