@@ -245,6 +245,9 @@ def _mentions(text: str, facts: FactSheet, lex: Lexicon) -> list[tuple[int, int,
 
 
 _BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
+# Before the first product named, a colon ends a lead-in too: "I found 3: the X, ..." counts
+# the list, it says nothing of the X alone.
+_LEAD_IN = re.compile(r"[.!?;:](?=\s|$)|\n")
 # A part naming a product and then only these ("the SkyView and the Alpine are ..."):
 # what follows is said of both.
 _JOINERS = frozenset("and or the a an both either neither nor as well plus with".split())
@@ -271,7 +274,8 @@ def segments(text: str, facts: FactSheet, lex: Lexicon) -> list[tuple[frozenset[
     cuts = []
     for i, (start, _end, _pid) in enumerate(firsts):
         floor = firsts[i - 1][0] if i else 0
-        boundaries = [b.end() for b in _BOUNDARY.finditer(text, floor, start)]
+        ends = _BOUNDARY if i else _LEAD_IN
+        boundaries = [b.end() for b in ends.finditer(text, floor, start)]
         cuts.append(boundaries[-1] if boundaries else (start if i else 0))
     out: list[tuple[frozenset[str], str]] = []
     if cuts[0] > 0:
