@@ -7,6 +7,7 @@ half-built one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -15,10 +16,11 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from kiosk.catalog.db import connect, transaction
+from kiosk.catalog.db import connect, sqlite_storage_error, transaction
 from kiosk.catalog.importers import import_paths
 from kiosk.catalog.records import Document, Variant
 from kiosk.catalog.writer import CatalogWriter
+from kiosk.errors import StorageError, storage_error, storage_problem
 
 
 def demo_dir() -> Path:
@@ -36,22 +38,48 @@ def seed_demo(
                 return False
         finally:
             conn.close()
+    blocked = storage_problem(path.parent)
+    if blocked is not None:  # say so before making anything
+        raise StorageError(f"the demo store can't be seeded: {blocked.message}", code=blocked.code)
     tmp = path.with_name(path.name + ".seeding")
-    for stale in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-        stale.unlink(missing_ok=True)
-    conn = connect(tmp)
+    leftovers = (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal"))
     try:
-        import_paths(conn, [demo_dir() / "contoso-outdoors"], progress=progress)
-        apply_overlay(conn, json.loads((demo_dir() / "store.json").read_text(encoding="utf-8")))
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file to move
-    finally:
-        conn.close()
+        _remove(leftovers)
+        conn = connect(tmp)
+        try:
+            import_paths(conn, [demo_dir() / "contoso-outdoors"], progress=progress)
+            apply_overlay(conn, json.loads((demo_dir() / "store.json").read_text(encoding="utf-8")))
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file to move
+        finally:
+            conn.close()
+    except BaseException as exc:
+        with contextlib.suppress(OSError):  # a failed seed (disk full) leaves nothing behind
+            _remove(leftovers)
+        problem: StorageError | None = None
+        if isinstance(exc, OSError):
+            problem = storage_error(exc, tmp)
+        elif isinstance(exc, sqlite3.OperationalError):
+            problem = sqlite_storage_error(tmp, exc)
+        elif isinstance(exc, StorageError):
+            problem = exc
+        if problem is None:
+            raise
+        raise StorageError(
+            f"the demo store can't be seeded ({problem.message}); the catalog is as it was",
+            code=problem.code,
+        ) from None
     for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
     os.replace(tmp, path)
     connect(path).close()  # back to WAL
     return True
+
+
+def _remove(paths: tuple[Path, ...]) -> None:
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
 
 
 def apply_overlay(conn: sqlite3.Connection, overlay: Mapping[str, Any]) -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from kiosk.cli.common import progress_printer
+from kiosk.cli.common import progress_printer, say_read_only
 from kiosk.config import Config
 
 
@@ -91,6 +91,7 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
         sort=args.sort,
     )
     with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        say_read_only(catalog)
         hits = catalog.search(" ".join(args.query), filters, limit=args.limit)
     if args.json:
         print(
