@@ -277,6 +277,13 @@ class UIConfig:
             hi=60,
         ),
     )
+    staff_idle_lock_s: float = field(
+        default=60.0,
+        metadata=_doc(
+            "The staff console opened on the shopper screen (F9) closes after this many "
+            "seconds without a key or touch; opening it again asks for the PIN."
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -45,8 +46,22 @@ class CatalogError(KioskError):
     code = "catalog_error"
 
 
+def location(path: str = "", line: int | None = None, field: str | None = None) -> str:
+    """'products.csv, line 3, field 'price'': where an import problem is, for people."""
+    where = path
+    if line is not None:
+        where += f", line {line}"
+    if field:
+        where += f", field '{field}'"
+    return where
+
+
 class ImportError_(KioskError):
     """An import was rejected; nothing in the catalog changed.
+
+    One problem, or (`ImportError_.of`) every problem an import found, so a store
+    manager fixes a feed in one round: `problems` lists them (up to a cap) and
+    `more` counts the rest. `path`, `line` and `field` are the first problem's.
 
     Named with a trailing underscore so it never shadows the builtin.
     """
@@ -61,16 +76,34 @@ class ImportError_(KioskError):
         line: int | None = None,
         field: str | None = None,
     ) -> None:
-        where = path
-        if line is not None:
-            where += f", line {line}"
-        if field:
-            where += f", field '{field}'"
+        where = location(path, line, field)
         super().__init__(f"{where}: {message}" if where else message)
         self.path = path
         self.line = line
         self.field = field
         self.reason = message
+        self.problems: list[ImportError_] = [self]
+        self.more = 0
+
+    @classmethod
+    def of(cls, problems: Sequence[ImportError_], *, more: int = 0) -> ImportError_:
+        """One error for all of `problems` (and `more` not listed): a count, then a line each."""
+        if not problems:
+            raise ValueError("no problems")
+        if len(problems) == 1 and not more:
+            return problems[0]
+        total = len(problems) + more
+        lines = [f"{total} problems; nothing was imported, the catalog is unchanged:"]
+        lines += [f"  {p.message}" for p in problems]
+        if more:
+            lines.append(f"  ... and {more} more")
+        error = cls("\n".join(lines))
+        first = problems[0]
+        error.path, error.line, error.field = first.path, first.line, first.field
+        error.reason = lines[0]
+        error.problems = list(problems)
+        error.more = more
+        return error
 
 
 class StorageError(KioskError):

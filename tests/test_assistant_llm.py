@@ -101,6 +101,32 @@ def test_a_planted_wrong_price_is_rejected(
     assert "$199" not in reply.text and "$250" in reply.text
 
 
+@pytest.mark.parametrize(
+    "opener", ["Today it's half off for you!", "We also sell a solar jetpack that goes with it."]
+)
+def test_a_false_opener_without_digits_is_rejected(
+    demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama, opener: str
+) -> None:
+    """A discount without a number, a product the catalog doesn't have (issue 12)."""
+    liar = ForcedOutput(bundled_llm, opener)
+    bot = Assistant(demo_catalog, _config(llm_cfg, phrasing="lead"), liar)  # type: ignore[arg-type]
+    reply = bot.turn(Session(), "show me tents")
+    assert reply.phrasing == "llm_rejected"
+    assert reply.text.startswith("I found 3") and opener not in reply.text
+
+
+@pytest.mark.parametrize("mode", ["lead", "full"])
+def test_the_return_policy_never_opens_with_a_refusal(
+    demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama, mode: str
+) -> None:
+    """What the bundled model really wrote before the return policy (issue 14's note)."""
+    liar = ForcedOutput(bundled_llm, "We're sorry, but we're unable to assist with returns.")
+    bot = Assistant(demo_catalog, _config(llm_cfg, phrasing=mode), liar)  # type: ignore[arg-type]
+    reply = bot.turn(Session(), "what is your return policy")
+    assert reply.phrasing == "llm_rejected"
+    assert reply.text.startswith("Returns depend") and "unable" not in reply.text
+
+
 def test_a_true_opener_is_accepted(
     demo_catalog: Catalog, llm_cfg: Config, bundled_llm: LocalLlama
 ) -> None:

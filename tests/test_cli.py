@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -22,6 +23,21 @@ def test_import_then_search_json(tmp_path: Path) -> None:
     found = json.loads(r.stdout)
     assert {p["name"] for p in found} == {"TrailMaster X4 Tent", "SkyView 2-Person Tent"}
     assert all(p["price"] <= 300 for p in found)
+
+
+def test_search_batch_one_json_array_per_line(tmp_path: Path) -> None:
+    assert kiosk(tmp_path, "import", str(CONTOSO)).returncode == 0
+    r = kiosk(tmp_path, "search", "--batch", "-", "--limit", "3", stdin="tents\nxylophone\nstove\n")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(lines) == 3
+    assert {p["name"] for p in lines[0]} == {
+        "TrailMaster X4 Tent",
+        "SkyView 2-Person Tent",
+        "Alpine Explorer Tent",
+    }
+    assert lines[1] == []
+    assert all("Stove" in p["name"] for p in lines[2])
 
 
 def test_bad_import_prints_one_line_and_changes_nothing(tmp_path: Path) -> None:
@@ -110,6 +126,100 @@ def test_unreadable_audio_is_one_line(tmp_path: Path) -> None:
     bad.write_bytes(b"not audio at all" * 100)
     r = kiosk(tmp_path, "ask", "--no-llm", "--audio", str(bad))
     assert r.returncode == 2 and "bad.wav" in r.stderr and "Traceback" not in r.stderr
+
+
+# -- issue 12 / 15: import merges, reports what changed and every problem ------------------
+
+
+def _search(home: Path, *args: str) -> list[dict[str, object]]:
+    r = kiosk(home, "search", "--json", "--limit", "100", *args)
+    assert r.returncode == 0, r.stderr
+    found: list[dict[str, object]] = json.loads(r.stdout)
+    return found
+
+
+def test_partial_import_keeps_details_and_says_what_changed(tmp_path: Path) -> None:
+    assert kiosk(tmp_path, "demo").returncode == 0
+    partial = tmp_path / "p.csv"
+    partial.write_text("id,name,price\n1,TrailMaster X4 Tent,239.99\n")
+    r = kiosk(tmp_path, "import", str(partial))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("imported 1 products, 0 documents"), lines
+    assert lines[1:] == [
+        "products: 1 updated (price)",
+        "  1 TrailMaster X4 Tent: price $250 -> $239.99",
+    ]
+    # Still a tent, with its brand: "show me tents" lists it.
+    tents = _search(tmp_path, "--category", "Tents")
+    assert {"id": "1", "price": 239.99}.items() <= next(t for t in tents if t["id"] == "1").items()
+    assert any(t["id"] == "1" for t in _search(tmp_path, "OutdoorLiving", "tent"))
+
+    # --replace is the explicit way to make the file's row the whole product.
+    r = kiosk(tmp_path, "import", "--replace", str(partial))
+    assert r.returncode == 0, r.stderr
+    assert "replaced whole" in r.stdout and "brand, category, description" in r.stdout
+    assert all(t["id"] != "1" for t in _search(tmp_path, "--category", "Tents"))
+
+
+def test_every_import_problem_is_printed_and_nothing_changes(tmp_path: Path) -> None:
+    assert kiosk(tmp_path, "import", str(CONTOSO)).returncode == 0
+    before = _search(tmp_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,name,price,stock\nA1,Good Tent,10,1\nA2,Bad Tent,-5,1\nA3,Mug,1.000,2\n"
+        "A4,Stove,5,lots\n"
+    )
+    r = kiosk(tmp_path, "import", str(bad))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[0] == (
+        "kiosk: error [import_error]: 3 problems; nothing was imported, the catalog is unchanged:"
+    )
+    assert [line.split(": ", 1)[0] for line in lines[1:]] == [
+        f"  {bad}, line 3, field 'price'",
+        f"  {bad}, line 4, field 'price'",
+        f"  {bad}, line 5, field 'stock'",
+    ]
+    assert _search(tmp_path) == before
+
+
+def test_no_raw_escape_sequence_reaches_the_terminal(tmp_path: Path) -> None:
+    """Names with ESC/OSC sequences: stripped by an import, shown escaped if already stored."""
+    assert kiosk(tmp_path, "demo").returncode == 0
+    feed = tmp_path / "evil.csv"
+    feed.write_text(
+        "id,name,price\n1,TrailMaster\x1b[2J\x1b]0;owned\x07 X4 Tent\x00,250\n", encoding="utf-8"
+    )
+    r = kiosk(tmp_path, "import", str(feed))
+    assert r.returncode == 0, r.stderr
+    assert f"from 1 field: {feed}, line 2, field 'name'" in r.stdout
+    assert "TrailMaster X4 Tent" in kiosk(tmp_path, "search", "trailmaster").stdout
+
+    # A catalog written before this fix (or edited by hand) may still hold them.
+    conn = sqlite3.connect(tmp_path / "catalog.sqlite3")
+    with conn:
+        conn.execute(
+            "UPDATE products SET name = 'Sky' || char(27) || '[2J' || char(27) || ']8;;http://x'"
+            " || char(7) || 'View' || char(155) || '31m 2-Person Tent' WHERE id = '15'"
+        )
+    conn.close()
+    outputs = [
+        kiosk(tmp_path, "search", "tent"),
+        kiosk(tmp_path, "search", "tent", "--json"),
+        kiosk(tmp_path, "ask", "--no-llm", "show me tents"),
+        kiosk(tmp_path, "ask", "--no-llm", "--json", "show me tents"),
+    ]
+    for r in outputs:
+        assert r.returncode == 0, r.stderr
+        assert "Sky" in r.stdout
+        for raw in ("\x1b", "\x07", "\x9b", "\x00"):
+            assert raw not in r.stdout + r.stderr, (r.args, r.stdout)
+    assert "Sky\\x1b[2J\\x1b]8;;http://x\\x07View\\x9b31m 2-Person Tent" in outputs[0].stdout
+    assert "Sky\\x1b[2J" in outputs[2].stdout
+    reply = json.loads(outputs[3].stdout)
+    sky = next(p for p in reply["products"] if p["id"] == "15")
+    assert sky["name"].startswith("Sky\x1b[2J")  # JSON keeps the value
 
 
 def test_kiosk_config_shows_each_range(tmp_path: Path) -> None:

@@ -308,6 +308,155 @@ def test_kill_9_of_the_shopper_screen_leaves_the_catalog_whole(
         assert 1 <= len(catalog.staff_calls()) <= 5
 
 
+# ------------------------------------------------- bad imports: a sentence, not a traceback
+
+
+def _import(home: Path, *paths: Path, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """`kiosk import PATHS` in its own process, as a store script runs it (60 s at most)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env.update({"KIOSK_HOME": str(home), "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", "import", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        **kw,
+    )
+
+
+def _stocked(tmp_path: Path, demo_db: Path) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(demo_db, home / "catalog.sqlite3")
+    return home
+
+
+def _everything(home: Path) -> list[object]:
+    conn = sqlite3.connect(home / "catalog.sqlite3")
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return [sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"'))) for t in sorted(tables)]
+    finally:
+        conn.close()
+
+
+BAD_FEEDS = [
+    ("price-1e309.csv", "id,name,price\n1,Tent,1e309\n", "line 2, field 'price'"),
+    (
+        "price-23-digits.csv",
+        "id,name,price\n1,Tent,12345678901234567890123\n",
+        "line 2, field 'price'",
+    ),
+    (
+        "stock-23-digits.csv",
+        "id,name,price,stock\n1,Tent,10,12345678901234567890123\n",
+        "line 2, field 'stock'",
+    ),
+    ("nested.json", "[" * 200_000 + "]" * 200_000, "JSON nested too deeply"),
+    (
+        "duplicate-keys.json",
+        '[{"id": "1", "name": "Tent", "price": 10, "price": 1}]',
+        "line 1, field 'price': key 'price' appears twice",
+    ),
+    ("european.csv", 'id,name,price\n1,Tent,"1.000,50"\n', "line 2, field 'price'"),
+    ("sub-cent.csv", "id,name,price\n1,Tent,0.001\n", "line 2, field 'price'"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "where"), BAD_FEEDS, ids=[b[0] for b in BAD_FEEDS])
+def test_a_bad_feed_gets_a_sentence_and_changes_nothing(
+    tmp_path: Path, demo_db: Path, name: str, content: str, where: str
+) -> None:
+    home = _stocked(tmp_path, demo_db)
+    before = _everything(home)
+    feed = tmp_path / name
+    feed.write_text(content, encoding="utf-8")
+    r = _import(home, feed)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"kiosk: error [import_error]: {feed}"), r.stderr
+    assert where in r.stderr
+    assert _everything(home) == before
+
+
+def test_importing_a_fifo_does_not_hang(tmp_path: Path, demo_db: Path) -> None:
+    home = _stocked(tmp_path, demo_db)
+    fifo = tmp_path / "feed.csv"
+    os.mkfifo(fifo)
+    try:
+        r = _import(home, fifo)
+    except subprocess.TimeoutExpired:
+        pytest.fail("kiosk import waited on the FIFO")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{fifo}: not a regular file" in r.stderr
+
+
+def _without_root_privilege() -> None:
+    """In the child: drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set,
+    so the `exec`ed kiosk, even as root, is refused a mode-000 folder by the kernel."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for cap in (cap_dac_override, cap_dac_read_search):
+        if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_an_unreadable_manuals_folder_gets_a_sentence(tmp_path: Path, demo_db: Path) -> None:
+    home = _stocked(tmp_path, demo_db)
+    before = _everything(home)
+    store = tmp_path / "store"
+    shutil.copytree(CONTOSO, store)
+    manuals = store / "manuals"
+    manuals.chmod(0o000)
+    kw: dict[str, Any] = {}
+    if os.geteuid() == 0:
+        # chmod doesn't stop root; a root process without the DAC capabilities is stopped.
+        probe = subprocess.run(
+            [sys.executable, "-c", f"import os; os.listdir({str(manuals)!r})"],
+            preexec_fn=_without_root_privilege,
+            capture_output=True,
+            text=True,
+        )
+        if "PermissionError" not in probe.stderr:
+            manuals.chmod(0o755)
+            pytest.skip(
+                "running as root and the DAC capabilities can't be dropped here, so no "
+                f"folder is unreadable: {probe.stderr.strip()[-200:]}"
+            )
+        kw["preexec_fn"] = _without_root_privilege
+    try:
+        r = _import(home, store, **kw)
+    finally:
+        manuals.chmod(0o755)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    assert f"{manuals}: can't read the folder: Permission denied" in r.stderr
+    assert _everything(home) == before
+
+
+def test_sync_of_a_partial_feed_keeps_what_it_does_not_have(tmp_path: Path, demo_db: Path) -> None:
+    """The store's feed has only id, name and price: brand, category, description and
+    specs of every product stay (a partial feed used to wipe them)."""
+    home = _stocked(tmp_path, demo_db)
+    feed = tmp_path / "feed" / "prices.csv"
+    feed.parent.mkdir()
+    feed.write_text("id,name,price\n1,TrailMaster X4 Tent,239.99\n2,Adventurer Pro Backpack,90\n")
+    before = {r[0]: r for r in _dump(home)}
+    result = sync_once(_cfg(home, feed), settle_s=0)
+    assert result.status == "imported", result.message
+    after = {r[0]: r for r in _dump(home)}
+    assert after["1"] == (*before["1"][:2], 23999, *before["1"][3:])
+    assert after["2"] == before["2"]
+    with Catalog.open(home / "catalog.sqlite3", create=False) as catalog:
+        tent = catalog.product("1")
+        assert tent is not None
+        assert (tent.brand, tent.category) == ("OutdoorLiving", "Tents")
+        assert tent.attributes["rainfly_waterproof_rating"] == "2000mm"
+
+
 # ---------------------------------------------------------- storage faults
 #
 # A full disk and a read-only home, made for real: a small tmpfs filled to the last

@@ -26,6 +26,7 @@ from kiosk.catalog.db import connect, transaction
 from kiosk.catalog.importers import ImportSummary, detect_format, import_paths
 from kiosk.catalog.writer import CatalogWriter
 from kiosk.errors import ImportError_
+from kiosk.text.control import has_control
 from tests.conftest import CONTOSO
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,6 +291,118 @@ BAD_INPUTS: list[tuple[str, str | bytes, tuple[str, ...]]] = [
         (", line 2: invalid JSON",),
     ),
     ("empty.csv", "", ("the file is empty",)),
+    # Issue 12: these raised a traceback (decimal.InvalidOperation, OverflowError in
+    # SQLite, RecursionError) or were silently changed ($1.00, $0, one key of two).
+    (
+        "huge-exponent.csv",
+        "id,name,price\nP1,Tent,1e309\n",
+        (", line 2, field 'price': price '1e309' is more than $100,000,000",),
+    ),
+    (
+        "huge-price.csv",
+        "id,name,price\nP1,Tent,12345678901234567890123\n",
+        (", line 2, field 'price': price '12345678901234567890123' is more than",),
+    ),
+    (
+        "huge-stock.csv",
+        "id,name,price,stock\nP1,Tent,10,12345678901234567890123\n",
+        (", line 2, field 'stock': stock '12345678901234567890123' is more than 1,000,000,000",),
+    ),
+    (
+        "huge-stock.json",
+        '[{"id": "P1", "name": "Tent", "price": 10, "stock": 12345678901234567890123}]',
+        (", line 1, field 'stock': stock '12345678901234567890123' is more than",),
+    ),
+    (
+        "huge-variant-stock.json",
+        '[{"id": "P1", "name": "Boot", "price": 10,\n'
+        '  "variants": [{"sku": "B9", "stock": "99999999999999999999999"}]}]',
+        (", line 1, field 'variants[0].stock': stock '99999999999999999999999' is more",),
+    ),
+    (
+        "huge-inventory-shopify.csv",
+        "Handle,Title,Variant Price,Variant Inventory Qty\nk,Kettle,35,12345678901234567890123\n",
+        (", line 2, field 'Variant Inventory Qty': inventory '12345678901234567890123' is more",),
+    ),
+    (
+        "five-thousand-digits.json",
+        '[{"id": "P1", "name": "Tent", "price": ' + "9" * 5000 + "}]",
+        ("can't read a JSON value", "digits"),
+    ),
+    (
+        "deep.json",
+        "[" * 100_000 + "]" * 100_000,
+        ("JSON nested too deeply (more than 32 levels",),
+    ),
+    (
+        "deep-but-parseable.json",
+        '[{"id": "P1", "name": "Tent", "price": 10, "x": ' + "[" * 500 + "]" * 500 + "}]",
+        ("JSON nested too deeply",),
+    ),
+    (
+        "deep.jsonl",
+        '{"id": "P1", "name": "Tent", "price": 10}\n' + "[" * 100_000 + "]" * 100_000 + "\n",
+        (", line 2: JSON nested too deeply",),
+    ),
+    (
+        "duplicate-key.json",
+        '[\n  {"id": "P1", "name": "Tent", "price": 10},\n'
+        '  {"id": "P2", "name": "Stove",\n   "price": 5, "price": 500}\n]',
+        (", line 3, field 'price': key 'price' appears twice in one object",),
+    ),
+    (
+        "duplicate-nested-key.json",
+        '{"products": [\n {"id": "P1", "name": "Boot", "price": 10,\n'
+        '  "attributes": {"color": "red", "color": "blue"}}]}',
+        (", line 2, field 'color': key 'color' appears twice",),
+    ),
+    (
+        "duplicate-top-key.json",
+        '{"products": [{"id": "P1", "name": "A", "price": 1}],\n'
+        ' "products": [{"id": "P2", "name": "B", "price": 2}]}',
+        (", line 2, field 'products': key 'products' appears twice",),
+    ),
+    (
+        "duplicate-key-case.json",
+        '[{"id": "P1", "Name": "Tent", "name": "Stove", "price": 10}]',
+        (", line 1, field 'name': key 'name' is given twice",),
+    ),
+    (
+        "duplicate-key.jsonl",
+        '{"id": "P1", "name": "Tent", "price": 10}\n{"id": "P2", "name": "A", "name": "B", '
+        '"price": 3}\n',
+        (", line 2, field 'name': key 'name' appears twice",),
+    ),
+    (
+        "european-price.csv",
+        'id,name,price\nP1,Tent,"1.000,50"\n',
+        (", line 2, field 'price': price '1.000,50' uses ',' as the decimal mark",),
+    ),
+    (
+        "decimal-comma.csv",
+        'id,name,price\nP1,Tent,"12,50"\n',
+        (", line 2, field 'price': price '12,50' has a comma that is not a thousands",),
+    ),
+    (
+        "dot-thousands.csv",
+        "id,name,price\nP1,Tent,1.000\n",
+        (", line 2, field 'price': price '1.000' is ambiguous",),
+    ),
+    (
+        "sub-cent.csv",
+        "id,name,price\nP1,Tent,0.001\n",
+        (", line 2, field 'price': price '0.001' has a fraction of a cent",),
+    ),
+    (
+        "sub-cent.json",
+        '[{"id": "P1", "name": "Tent", "price": 19.999}]',
+        (", line 1, field 'price': price '19.999' has a fraction of a cent",),
+    ),
+    (
+        "replace-flag.json",
+        '{"replace": "yes", "products": []}',
+        ("field 'replace': \"replace\" must be true or false",),
+    ),
     (
         "catalog.xlsx",
         "whatever",
@@ -430,7 +543,7 @@ def test_generic_json_and_jsonl(conn: sqlite3.Connection, tmp_path: Path) -> Non
     )
     assert detect_format(json_path) == "json" and detect_format(jsonl_path) == "jsonl"
     summary = import_paths(conn, [json_path, jsonl_path])
-    assert summary == ImportSummary(products=4, formats=["json", "jsonl"])
+    assert summary == ImportSummary(products=4, formats=["json", "jsonl"], new=4)
     jacket = conn.execute("SELECT * FROM products WHERE id = '101'").fetchone()
     assert (jacket["price_cents"], jacket["stock"], jacket["aisle"], jacket["shelf"]) == (
         8999,
@@ -665,3 +778,413 @@ def test_killed_import_leaves_previous_catalog(db: Path, tmp_path: Path) -> None
         assert count(conn, "products") == 20
     finally:
         conn.close()
+
+
+# -- merge and replace (issue 12: a partial re-import wiped product details) ---------------
+
+
+def product_row(conn: sqlite3.Connection, pid: str) -> dict[str, Any]:
+    row = conn.execute("SELECT * FROM products WHERE id = ?", (pid,)).fetchone()
+    return {k: row[k] for k in row.keys() if k not in ("updated_at", "source")}  # noqa: SIM118
+
+
+def variants_of(conn: sqlite3.Connection, pid: str) -> list[tuple[Any, ...]]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT sku, size, color, price_cents, stock FROM variants WHERE product_id = ? "
+            "ORDER BY sku",
+            (pid,),
+        )
+    ]
+
+
+def test_partial_reimport_changes_only_what_the_file_has(
+    stocked: sqlite3.Connection, tmp_path: Path
+) -> None:
+    """`id,name,price` for the tent: brand, category, description, attributes, documents
+    and its place in search stay; only the price changes, and the report says so."""
+    conn = stocked
+    with transaction(conn):
+        CatalogWriter(conn).set_stock("1", 6)
+    before = product_row(conn, "1")
+    others = {t: dump(conn)[t] for t in ("documents", "reviews", "customers", "orders")}
+    partial = write(tmp_path / "p.csv", "id,name,price\n1,TrailMaster X4 Tent,239.99\n")
+
+    summary = import_paths(conn, [partial])
+
+    after = product_row(conn, "1")
+    assert after == {**before, "price_cents": 23999}
+    assert json.loads(after["attributes"])["rainfly_waterproof_rating"] == "2000mm"
+    assert {t: dump(conn)[t] for t in others} == others
+    from kiosk.catalog.repository import Catalog
+    from kiosk.catalog.search import SearchFilters
+
+    with Catalog.open(conn.execute("PRAGMA database_list").fetchone()[2]) as catalog:
+        tents = catalog.search("tents", SearchFilters(category="Tents"), limit=10)
+        assert "1" in [h.product_id for h in tents]
+        found = catalog.search("rainfly waterproof", limit=3)
+        assert "1" in [h.product_id for h in found], "its specs are still searched"
+    assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 0)
+    assert summary.fields == {"price": 1}
+    assert summary.report()[:2] == [
+        "products: 1 updated (price)",
+        "  1 TrailMaster X4 Tent: price $250 -> $239.99",
+    ]
+    again = import_paths(conn, [partial])
+    assert (again.updated, again.unchanged) == (0, 1)
+    assert again.report() == ["products: 1 unchanged"]
+
+
+def test_merge_attributes_and_variants_by_name_and_sku(
+    conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    first = write(
+        tmp_path / "boots.csv",
+        "id,name,price,brand,sku,size,color,stock,material,heel height\n"
+        "BOOT-1,Ridge Boot,120,TrekReady,RB-9,9,Brown,2,Leather,3 cm\n"
+        "BOOT-1,Ridge Boot,125,TrekReady,RB-10,10,Brown,4,Leather,3 cm\n",
+    )
+    import_paths(conn, [first])
+    # Only RB-10's stock and one attribute: the rest of the boot stays as it was.
+    second = write(
+        tmp_path / "update.csv",
+        "id,name,price,sku,stock,material\nBOOT-1,Ridge Boot,125,RB-10,7,Suede\n",
+    )
+    summary = import_paths(conn, [second])
+    boot = product_row(conn, "BOOT-1")
+    assert boot["brand"] == "TrekReady"
+    assert json.loads(boot["attributes"]) == {"material": "Suede", "heel_height": "3 cm"}
+    assert variants_of(conn, "BOOT-1") == [
+        ("RB-10", "10", "Brown", 12500, 7),
+        ("RB-9", "9", "Brown", None, 2),
+    ]
+    assert (boot["price_cents"], boot["stock"]) == (12000, 9)  # from the cheapest; their sum
+    assert summary.fields == {"attributes": 1, "stock": 1, "variants": 1}
+    # RB-10 now costs less than RB-9: the boot costs "from" $110, and RB-9, which the
+    # feed doesn't mention, still costs $120.
+    import_paths(
+        conn,
+        [write(tmp_path / "sale.csv", "id,name,price,sku\nBOOT-1,Ridge Boot,110,RB-10\n")],
+    )
+    assert product_row(conn, "BOOT-1")["price_cents"] == 11000
+    assert variants_of(conn, "BOOT-1") == [
+        ("RB-10", "10", "Brown", None, 7),
+        ("RB-9", "9", "Brown", 12000, 2),
+    ]
+    sizes = {r[0] for r in conn.execute("SELECT value FROM facets WHERE product_id = 'BOOT-1'")}
+    assert {"9", "10", "suede"} <= sizes
+
+    # A new SKU with its own size joins them; one with RB-9's size and colour is refused.
+    import_paths(
+        conn,
+        [write(tmp_path / "more.csv", "id,name,price,sku,size\nBOOT-1,Ridge Boot,125,RB-11,11\n")],
+    )
+    assert [v[0] for v in variants_of(conn, "BOOT-1")] == ["RB-10", "RB-11", "RB-9"]
+    clash = write(
+        tmp_path / "clash.csv", "id,name,price,sku,size,color\nBOOT-1,Ridge Boot,125,RB-X,9,Brown\n"
+    )
+    db = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+    assert_rejected_unchanged(
+        conn, db, [clash], "clash.csv, line 2", "'RB-9' and 'RB-X'", "size '9' and color 'Brown'"
+    )
+
+
+def test_replace_makes_each_product_whole(stocked: sqlite3.Connection, tmp_path: Path) -> None:
+    conn = stocked
+    with transaction(conn):
+        CatalogWriter(conn).set_stock("1", 6)
+        CatalogWriter(conn).set_location("1", "4", "B")
+    partial = write(tmp_path / "p.csv", "id,name,price\n1,TrailMaster X4 Tent,239.99\n")
+    summary = import_paths(conn, [partial], replace=True)
+    tent = product_row(conn, "1")
+    assert (tent["brand"], tent["category"], tent["description"], tent["attributes"]) == (
+        "",
+        "",
+        "",
+        "{}",
+    )
+    assert (tent["price_cents"], tent["stock"], tent["aisle"], tent["shelf"]) == (
+        23999,
+        6,
+        "4",
+        "B",
+    )
+    assert summary.replaced and summary.updated == 1
+    assert "replaced whole" in summary.report()[0]
+    assert "brand" in summary.fields and "attributes" in summary.fields
+
+
+def test_a_json_feed_can_ask_for_whole_products(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    full = {"id": "J1", "name": "Jacket", "price": 80, "brand": "Acme", "color": "Red"}
+    import_paths(conn, [write(tmp_path / "a.json", json.dumps([full]))])
+    short = {"id": "J1", "name": "Jacket", "price": 85}
+    import_paths(conn, [write(tmp_path / "merge.json", json.dumps({"products": [short]}))])
+    jacket = product_row(conn, "J1")
+    assert (jacket["brand"], jacket["attributes"], jacket["price_cents"]) == (
+        "Acme",
+        '{"color": "Red"}',
+        8500,
+    )
+    feed = {"replace": True, "products": [short]}
+    summary = import_paths(conn, [write(tmp_path / "whole.json", json.dumps(feed))])
+    jacket = product_row(conn, "J1")
+    assert (jacket["brand"], jacket["attributes"]) == ("", "{}")
+    assert summary.replaced
+
+
+def test_report_counts_new_updated_unchanged_and_fields(
+    stocked: sqlite3.Connection, tmp_path: Path
+) -> None:
+    feed = write(
+        tmp_path / "feed.csv",
+        "id,name,price,stock\n"
+        "1,TrailMaster X4 Tent,250,5\n"  # stock only
+        "2,Adventurer Pro Backpack,95,\n"  # price only
+        "3,Summit Breeze Jacket,120,\n"  # unchanged
+        "NEW,Camp Mug,7,3\n",
+    )
+    summary = import_paths(stocked, [feed])
+    assert (summary.products, summary.new, summary.updated, summary.unchanged) == (4, 1, 2, 1)
+    assert summary.fields == {"price": 1, "stock": 1}
+    assert summary.report() == [
+        "products: 1 new, 2 updated (price on 1, stock on 1), 1 unchanged",
+        "  1 TrailMaster X4 Tent: stock 0 -> 5",
+        "  2 Adventurer Pro Backpack: price $90 -> $95",
+    ]
+
+
+# -- control characters (issue 12: escape sequences reached the terminal, NULs were kept) ----
+
+ESCAPES = "\x1b[2J\x1b]0;owned\x07\x1b]8;;http://evil.example\x1b\\"
+
+
+def test_control_characters_are_removed_at_import_and_reported(
+    conn: sqlite3.Connection, db: Path, tmp_path: Path
+) -> None:
+    csv_feed = write(
+        tmp_path / "feed.csv",
+        "id,name,price,brand,description\n"
+        f'C1,Zephyr{ESCAPES} Lantern,25,Lumen\x00Co,"Bright.\x1b[31m Red!\x1b[0m\nTwo lines."\n',
+    )
+    json_feed = write(
+        tmp_path / "feed.json",
+        json.dumps(
+            [
+                {
+                    "id": "J1",
+                    "name": "Camp\u001b[5m Kettle\u0000",
+                    "price": 30,
+                    "attributes": {"colour\u009b": "Gre\u001bcen"},
+                    "variants": [{"sku": "K\u0007-1", "size": "1 L"}],
+                }
+            ]
+        ),
+    )
+    shop = write(
+        tmp_path / "shop.csv",
+        shopify_csv([{**SHOPIFY_ROWS[4], "Body (HTML)": "<p>Boils \x1b[2Jfast.&#27;</p>"}]),
+    )
+    summary = import_paths(conn, [csv_feed, json_feed, shop])
+
+    lantern = product_row(conn, "C1")
+    assert (lantern["name"], lantern["brand"]) == ("Zephyr Lantern", "LumenCo")
+    assert lantern["description"] == "Bright. Red!\nTwo lines."
+    kettle = product_row(conn, "J1")
+    assert kettle["name"] == "Camp Kettle"
+    assert json.loads(kettle["attributes"]) == {"colour": "Green"}
+    assert variants_of(conn, "J1") == [("K-1", "1 L", "", None, 0)]
+    assert product_row(conn, "camp-kettle")["description"] == "Boils fast."
+    stored = [v for rows in dump(conn).values() for r in rows for v in r if isinstance(v, str)]
+    assert not [v for v in stored if has_control(v)]
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert b"Lumen\x00Co" not in file_bytes(db)
+    assert summary.cleaned == 8
+    assert summary.cleaned_at[:3] == [
+        f"{csv_feed}, line 2, field 'name'",
+        f"{csv_feed}, line 2, field 'brand'",
+        f"{csv_feed}, line 2, field 'description'",
+    ]
+    assert f"{shop}, line 2, field 'Body (HTML)'" in summary.cleaned_at
+    assert (
+        "removed control characters or terminal escape codes from 8 fields"
+        in (summary.report()[-1])
+    )
+
+
+def test_control_characters_in_a_store_folder(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(STORE, store)
+    manual = store / "manuals" / "product_info_1.md"
+    manual.write_text(
+        manual.read_text(encoding="utf-8").replace("## Features", "## Features\x1b]52;c;Zm9v\x07"),
+        encoding="utf-8",
+    )
+    summary = import_paths(conn, [store])
+    assert summary.cleaned == 1 and summary.cleaned_at == [str(manual)]
+    assert count(conn, "documents", "body LIKE '%' || char(27) || '%'") == 0
+    assert count(conn, "documents", "title LIKE '%' || char(27) || '%'") == 0
+
+
+# -- every problem in one pass (issue 15) ---------------------------------------------------
+
+
+def test_every_problem_is_reported_at_once(
+    stocked: sqlite3.Connection, db: Path, tmp_path: Path
+) -> None:
+    bad = write(
+        tmp_path / "three.csv",
+        "id,name,price,stock\n"
+        "P1,Tent,10,1\n"
+        "P2,Stove,-5,2\n"  # line 3: price
+        "P3,Mug,3,lots\n"  # line 4: stock
+        "P4,,ten,1\n"  # line 5: name and price
+        "P1,Tent again,11,1\n",  # line 6: duplicate
+    )
+    error = assert_rejected_unchanged(
+        stocked,
+        db,
+        [bad],
+        "5 problems; nothing was imported, the catalog is unchanged:",
+        "three.csv, line 3, field 'price': price '-5' is negative",
+        "three.csv, line 4, field 'stock': stock 'lots' is not a whole number",
+        "three.csv, line 5, field 'name': name is empty",
+        "three.csv, line 5, field 'price': price 'ten' is not a number",
+        "three.csv, line 6, field 'id': duplicate id 'P1' (first on line 2)",
+    )
+    assert [(p.line, p.field) for p in error.problems] == [
+        (3, "price"),
+        (4, "stock"),
+        (5, "name"),
+        (5, "price"),
+        (6, "id"),
+    ]
+    assert (error.path, error.line, error.field, error.more) == (str(bad), 3, "price", 0)
+
+
+def test_problems_in_several_files_and_formats_are_reported_together(
+    stocked: sqlite3.Connection, db: Path, tmp_path: Path
+) -> None:
+    a = write(tmp_path / "a.csv", "id,name,price\nA1,Tent,-1\n")
+    b = write(tmp_path / "b.json", '[{"id": "B1", "name": "Stove", "price": "x"}]')
+    c = write(tmp_path / "c.jsonl", '{"id": "C1"\n{"id": "C2", "name": "Mug", "price": 0.001}\n')
+    store = tmp_path / "store"
+    shutil.copytree(STORE, store)
+    rows = (store / "products.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    rows[2] = rows[2].replace(",90.0,", ",ninety,", 1)
+    (store / "products.csv").write_text("".join(rows), encoding="utf-8")
+    write(store / "manuals" / "product_info_99.md", "# 99\n")
+    error = assert_rejected_unchanged(
+        stocked,
+        db,
+        [a, b, c, tmp_path / "missing.csv", store],
+        "7 problems",
+        "a.csv, line 2, field 'price'",
+        "b.json, line 1, field 'price'",
+        "c.jsonl, line 1: invalid JSON",
+        "c.jsonl, line 2, field 'price': price '0.001' has a fraction of a cent",
+        "missing.csv: no such file",
+        "products.csv, line 3, field 'price': price 'ninety' is not a number",
+        "product_info_99.md: manual for product id '99'",
+    )
+    assert len(error.problems) == 7
+
+
+def test_at_most_fifty_problems_are_listed(
+    stocked: sqlite3.Connection, db: Path, tmp_path: Path
+) -> None:
+    rows = "".join(f"P{i},Item {i},-{i}\n" for i in range(1, 61))
+    bad = write(tmp_path / "sixty.csv", "id,name,price\n" + rows)
+    error = assert_rejected_unchanged(
+        stocked, db, [bad], "60 problems", "line 51, field 'price'", "... and 10 more"
+    )
+    assert len(error.problems) == 50 and error.more == 10
+    assert "line 52," not in error.message
+
+
+def test_every_conflict_with_the_catalog_is_reported(
+    stocked: sqlite3.Connection, db: Path, tmp_path: Path
+) -> None:
+    import_paths(
+        stocked,
+        [
+            write(
+                tmp_path / "first.csv",
+                "id,name,price,sku,size\nB,Boot,10,S-1,9\nB,Boot,10,S-2,10\n",
+            )
+        ],
+    )
+    second = write(
+        tmp_path / "second.csv",
+        "id,name,price,sku,size\nX,Other,7,S-1,L\nY,Third,8,S-2,M\nZ,Fine,9,S-3,S\n",
+    )
+    error = assert_rejected_unchanged(
+        stocked,
+        db,
+        [second],
+        "2 problems",
+        "line 2: product 'X' conflicts with the catalog: sku 'S-1' already belongs to product 'B'",
+        "line 3: product 'Y' conflicts with the catalog: sku 'S-2' already belongs to product 'B'",
+    )
+    assert [p.line for p in error.problems] == [2, 3]
+    assert count(stocked, "products", "id = 'Z'") == 0
+
+
+# -- files that are not files -----------------------------------------------------------------
+
+
+def import_or_hang(db: Path, paths: list[Path], fifo: Path) -> ImportError_:
+    """The ImportError_ that importing `paths` raises; fails the test if the import blocks
+    on `fifo` (opening a FIFO for reading waits for a writer: the import hung for ever)."""
+    import threading
+
+    result: list[BaseException | None] = []
+
+    def attempt() -> None:
+        conn = connect(db)
+        try:
+            import_paths(conn, paths)
+            result.append(None)
+        except BaseException as exc:  # handed to the test's thread
+            result.append(exc)
+        finally:
+            conn.close()
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    if worker.is_alive():  # be the writer, so the stuck open() returns and the thread ends
+        with open(fifo, "wb"):
+            pass
+        worker.join(timeout=20)
+        pytest.fail(f"the import waited on the FIFO {fifo}")
+    (error,) = result
+    assert isinstance(error, ImportError_), error
+    return error
+
+
+@pytest.mark.parametrize("name", ["feed.csv", "feed.json", "feed.jsonl"])
+def test_a_fifo_is_refused_not_waited_on(
+    stocked: sqlite3.Connection, db: Path, tmp_path: Path, name: str
+) -> None:
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    before = dump(stocked)
+    error = import_or_hang(db, [fifo], fifo)
+    assert str(error) == (
+        f"{fifo}: not a regular file (a pipe, socket or device); import a file or a store folder"
+    )
+    assert dump(stocked) == before
+
+
+def test_a_fifo_inside_a_store_folder_is_refused(
+    stocked: sqlite3.Connection, db: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(STORE, store)
+    fifo = store / "customers" / "customer_99.json"
+    os.mkfifo(fifo)
+    before = dump(stocked)
+    error = import_or_hang(db, [store], fifo)
+    assert f"{fifo}: not a regular file (a pipe, socket or device)" in str(error)
+    assert dump(stocked) == before

@@ -307,3 +307,47 @@ def test_remote_keeps_the_assistant_true(
         reply = bot.turn(Session(), "tents under 300 dollars")
     assert reply.phrasing in ("llm", "llm_rejected")
     assert "$250" in reply.text and "$200" in reply.text
+
+
+class _Forced:
+    """The real server's model, its output forced by a grammar (llama.cpp's extension,
+    which RemoteChat passes on): the fault happens on every run instead of by chance."""
+
+    def __init__(self, chat: RemoteChat, text: str) -> None:
+        self.chat, self.name, self.device = chat, chat.name, chat.device
+        self.grammar = 'root ::= "' + text.replace('"', '\\"') + '"'
+
+    def stream(self, messages: list[Message], **kw: object) -> Iterator[str]:
+        kw |= {"grammar": self.grammar, "max_tokens": 64}
+        return self.chat.stream(messages, **kw)  # type: ignore[arg-type]
+
+    def complete(self, messages: list[Message], **kw: object) -> str:
+        return "".join(self.stream(messages, **kw))
+
+    def warm(self, messages: list[Message]) -> None:
+        self.chat.warm(messages)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "opener", ["Today it's half off for you!", "We also sell a solar jetpack that goes with it."]
+)
+def test_remote_false_opener_is_rejected(
+    llm_cfg: Config, server: str, demo_db: Path, tmp_path: Path, opener: str
+) -> None:
+    """Issue 12: claims without digits, from a real server, are caught by the check."""
+    from kiosk.assistant.pipeline import Assistant
+    from kiosk.assistant.session import Session
+    from kiosk.catalog.repository import Catalog
+
+    shutil.copy(demo_db, tmp_path / "c.sqlite3")
+    remote_cfg = with_llm(llm_cfg, backend="remote", url=server)
+    chat = RemoteChat(remote_cfg)
+    with Catalog.open(tmp_path / "c.sqlite3") as catalog:
+        bot = Assistant(catalog, remote_cfg, _Forced(chat, opener))  # type: ignore[arg-type]
+        reply = bot.turn(Session(), "show me tents")
+    assert reply.phrasing == "llm_rejected"
+    assert opener not in reply.text and reply.text.startswith("I found 3")

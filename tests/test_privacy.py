@@ -85,3 +85,48 @@ def test_planted_personal_data_never_reaches_the_disk(tmp_path: Path, demo_db: P
     for kind, value in PLANTED.items():
         assert value.encode() not in disk, f"{kind} found on disk"
     assert b"4477" not in disk and b"8675309" not in disk.replace(b"-", b"")
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("card 4111 1111 1111 1111 exp 12/29 cvv 123", ("12/29", "123")),
+        ("expires 03-2027, security code: 4321", ("03-2027", "4321")),
+        ("valid thru 11/26 cvc 987", ("11/26", "987")),
+    ],
+)
+def test_card_expiry_and_security_code_are_replaced(text: str, gone: tuple[str, ...]) -> None:
+    out = redact(text)
+    assert all(g not in out for g in gone), out
+
+
+def test_session_files_and_the_log_keep_no_contact_or_card_details(
+    tmp_path: Path, demo_db: Path
+) -> None:
+    """The leaks the trust issue found: a session file with the raw query (phone, email)
+    and the customer id; the request log (and its WAL) with "exp 12/29 cvv 123"."""
+    (tmp_path / "catalog.sqlite3").write_bytes(demo_db.read_bytes())
+    r = kiosk(
+        tmp_path,
+        "ask",
+        "--session",
+        "s2",
+        "--no-llm",
+        "--loyalty",
+        "7",
+        "tents, call me at 555 123-4567 or mail jane.doe@gmail.com",
+    )
+    assert r.returncode == 0, r.stderr
+    session = (tmp_path / "sessions" / "s2.json").read_text()
+    for secret in ("123-4567", "jane", "gmail", '"customer_id": "7"'):
+        assert secret not in session, secret
+    assert '"membership"' in session, "the tier (which names no one) is kept"
+    typed = "my card is 4111 1111 1111 1111 exp 12/29 cvv 123, do you have stoves?\n1234\n"
+    r = kiosk(tmp_path, env={"KIOSK_LLM_BACKEND": "none"}, stdin=typed)
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(tmp_path / "catalog.sqlite3") as conn:
+        texts = [row[0] for row in conn.execute("SELECT text FROM request_log")]
+    assert len(texts) == 1, "a request that is only a number (a PIN, say) is not logged"
+    disk = _disk_bytes(tmp_path)
+    for secret in (b"12/29", b"cvv 123", b"4111"):
+        assert secret not in disk, secret

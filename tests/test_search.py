@@ -130,3 +130,135 @@ def test_other_connection_sees_new_products_and_words(demo_catalog: Catalog) -> 
         )
     assert names(demo_catalog, "kayaks") == ["RiverRunner Kayak"]
     assert names(demo_catalog, "riverruner") == ["RiverRunner Kayak"]
+
+
+# -- the word index (tantivy) -----------------------------------------------------------
+
+
+def _hardware(catalog: Catalog) -> None:
+    """A few hardware-store products written the many ways feeds write sizes."""
+    with catalog.write() as w:
+        for rec in [
+            ProductRecord(id="H1", name="1-1/4 in. x 10 ft. PVC Sch. 40 Pipe", price_cents=899),
+            ProductRecord(id="H2", name="3/4 in. Copper Pipe", price_cents=1299),
+            ProductRecord(id="H3", name="Schedule 80 PVC Pipe 2 in.", price_cents=2199),
+            ProductRecord(id="H4", name="100-Watt Equivalent LED Light Bulb", price_cents=599),
+            ProductRecord(id="H5", name="60W Incandescent Light Bulb", price_cents=199),
+            ProductRecord(id="H6", name="Sassy Garden Gnome", price_cents=2500),
+        ]:
+            w.upsert_product(rec)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("1 1/4 inch pvc pipe", "H1"),
+        ("1-1/4in pipe", "H1"),
+        ("1.25 in pipe", "H1"),
+        ("3/4in pipe", "H2"),
+        ("sch 80 pipe", "H3"),
+        ("schedule 40 pipe", "H1"),
+        ("100w bulb", "H4"),
+        ("100 watt light bulbs", "H4"),
+        ("60 watt bulb", "H5"),
+    ],
+)
+def test_sizes_and_units_are_normalized(demo_catalog: Catalog, query: str, expected: str) -> None:
+    _hardware(demo_catalog)
+    hits = demo_catalog.search(query, limit=3)
+    assert hits and hits[0].product_id == expected, [h.name for h in hits]
+
+
+def test_a_broad_query_is_ranked_by_relevance(demo_catalog: Catalog) -> None:
+    """Among thousands of matches the product named best comes first, not the newest."""
+    with demo_catalog.write() as w:
+        w.upsert_product(
+            ProductRecord(id="best", name="Storm Shelter Tent", price_cents=100, category="Tents")
+        )
+        for i in range(1600):  # newer rows that mention tents only in passing
+            w.upsert_product(
+                ProductRecord(
+                    id=f"x{i}",
+                    name=f"Stake Set {i}",
+                    price_cents=100,
+                    category="Accessories",
+                    description="pegs for a tent, a tarp or a storm shelter in wind",
+                )
+            )
+    assert names(demo_catalog, "storm shelter tent", limit=1) == ["Storm Shelter Tent"]
+    first = demo_catalog.search("storm shelter tents", limit=5)
+    assert first[0].product_id == "best"
+
+
+def test_results_are_filled_up_to_the_limit(demo_catalog: Catalog) -> None:
+    # One product has every word; the rest of the list holds products with some of them.
+    hits = demo_catalog.search("skyview tent", limit=5)
+    assert len(hits) == 3  # every product with either word: the three tents
+    assert hits[0].name == "SkyView 2-Person Tent"
+    assert {"TrailMaster X4 Tent", "Alpine Explorer Tent"} <= {h.name for h in hits}
+
+
+def test_typo_correction_keeps_the_first_letter(demo_catalog: Catalog) -> None:
+    _hardware(demo_catalog)
+    hits = demo_catalog.search("assy pipe", limit=3)
+    assert hits and "Gnome" not in hits[0].name
+    assert "assy" not in hits[0].corrections or hits[0].corrections["assy"][0] == "a"
+
+
+def test_staff_price_edit_is_seen_without_a_rebuild(demo_catalog: Catalog) -> None:
+    assert demo_catalog.path is not None
+    demo_catalog.search("tent")  # builds the index
+    before = demo_catalog.conn.execute("SELECT generation FROM search_state").fetchone()[0]
+    with Catalog.open(Path(demo_catalog.path)) as staff, staff.write() as w:
+        w.set_price("15", 1500)  # the 2-person tent, on another connection
+        w.set_stock("1", 0)
+    after = demo_catalog.conn.execute("SELECT generation FROM search_state").fetchone()[0]
+    assert after == before, "price and stock edits leave the index current"
+    cheap = demo_catalog.search("tent", SearchFilters(max_price_cents=2000))
+    assert [h.name for h in cheap] == ["SkyView 2-Person Tent"]
+    assert cheap[0].price_cents == 1500
+    by_price = demo_catalog.search("tent", SearchFilters(sort="price_asc"))
+    assert by_price[0].name == "SkyView 2-Person Tent"
+    assert "TrailMaster X4 Tent" not in names(demo_catalog, "tent", in_stock=True)
+    assert demo_catalog._searcher.last_path == "words"
+
+
+def test_missing_or_stale_index_is_rebuilt(demo_catalog: Catalog) -> None:
+    import shutil
+
+    from kiosk.catalog import wordindex
+
+    demo_catalog.search("tent")
+    root = wordindex.index_root(demo_catalog.conn)
+    assert root is not None and root.is_dir()
+    shutil.rmtree(root)  # missing
+    assert set(names(demo_catalog, "tents")[:3]) == TENTS
+    assert demo_catalog._searcher.last_path == "words"
+    with demo_catalog.write() as w:  # stale: a new product's words
+        w.upsert_product(ProductRecord(id="K9", name="Glacier Kayak", price_cents=1))
+    assert names(demo_catalog, "kayak") == ["Glacier Kayak"]
+    assert [p.name for p in root.iterdir()] == [wordindex.generation(demo_catalog.conn)]
+
+
+def test_search_falls_back_to_fts5_when_the_index_cant_be_built(demo_catalog: Catalog) -> None:
+    from kiosk.catalog import wordindex
+
+    root = wordindex.index_root(demo_catalog.conn)
+    assert root is not None
+    root.write_text("not a folder")  # the index can't be made here
+    assert set(names(demo_catalog, "tents")[:3]) == TENTS
+    assert demo_catalog._searcher.last_path == "fts5"
+
+
+def test_import_builds_the_word_index(tmp_path: Path) -> None:
+    from kiosk.catalog import wordindex
+    from kiosk.catalog.db import connect
+    from kiosk.catalog.importers import import_paths
+
+    feed = tmp_path / "p.csv"
+    feed.write_text("id,name,price\n1,Red Kayak,10\n", encoding="utf-8")
+    conn = connect(tmp_path / "c.sqlite3")
+    import_paths(conn, [feed])
+    gen = wordindex.generation(conn)
+    assert (tmp_path / "c.sqlite3.words" / gen / wordindex.VOCAB_FILE).exists()
+    conn.close()

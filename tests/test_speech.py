@@ -562,3 +562,37 @@ def test_an_unsure_short_window_decode_is_redone() -> None:
     assert not _unsure([seg(-0.09)])  # right decodes of the same request
     assert _unsure([seg(-0.05), seg(-0.4)]) and not _unsure([])
     assert -0.21 < RETRY_LOGPROB < -0.12
+
+
+@pytest.mark.slow
+def test_a_request_is_at_most_thirty_seconds_of_audio(
+    ears: Transcriber, voice: Synthesizer
+) -> None:
+    """Minutes of audio never cost minutes of decoding: what is heard is cut at 30 s
+    from the first speech (the trust issue: ten minutes became one long request)."""
+    first = spoken(voice, "Where are the tents?")
+    later = spoken(voice, "Please call a member of staff.")
+    gap = np.zeros(RATE * 90, dtype=np.float32)
+    heard = ears.transcribe(np.concatenate([first, gap, later]))
+    assert "tent" in heard.text.lower()
+    assert "staff" not in heard.text.lower(), "speech 90 s later was part of the request"
+
+
+def test_long_files_are_read_only_as_far_as_needed(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    from kiosk.speech.audio import MAX_REQUEST_S
+
+    long = tmp_path / "ten-minutes.wav"
+    rng = np.random.default_rng(11)
+    sf.write(long, rng.normal(0, 0.05, RATE * 600).astype(np.float32), RATE, subtype="PCM_16")
+    assert load_audio(long, max_s=MAX_REQUEST_S).size == int(MAX_REQUEST_S * RATE)
+    assert load_audio(long).size == RATE * 600
+
+
+def test_the_catalog_read_back_from_noise_is_not_a_request() -> None:
+    from kiosk.speech.asr import _echoes_prompt
+
+    prompt = "Tents, Hiking Footwear, TrailWalker Hiking Shoes, TrailMaster X4 Tent"
+    assert _echoes_prompt("Tent, TrailWalker Hiking", prompt)
+    assert not _echoes_prompt("Where are the TrailWalker hiking shoes?", prompt)

@@ -7,33 +7,18 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from kiosk.assistant.reply import Reply
 from kiosk.catalog.repository import Catalog
-from kiosk.config import Config, load
+from kiosk.config import Config
 from kiosk.ui.shopper import CALM_ERROR, ProductCard, ShopperApp
+from tests.screens import cards, said, screen_cfg, type_request
 
 
 @pytest.fixture
 def cfg(tmp_path: Path) -> Config:
-    cfg = load(env={"KIOSK_HOME": str(tmp_path)})
-    return dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, refresh_s=0.1))
-
-
-async def type_request(app: ShopperApp, pilot: object, text: str) -> None:
-    app.query_one("#ask", Input).value = text
-    await pilot.press("enter")  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
-
-
-def cards(app: ShopperApp) -> list[str]:
-    return [c.card.name for c in app.query(ProductCard)]
-
-
-def said(app: ShopperApp) -> str:
-    return "\n".join(str(s.render()) for s in app.query(".kiosk").results(Static))
+    return screen_cfg(tmp_path)
 
 
 async def test_type_a_request_and_see_the_right_cards(demo_catalog: Catalog, cfg: Config) -> None:
@@ -252,7 +237,8 @@ async def test_compare_is_shown_side_by_side(demo_catalog: Catalog, cfg: Config)
             "Alpine Explorer Tent",
         ]
         rows = {
-            str(table.get_row_at(i)[0]): table.get_row_at(i)[1:] for i in range(table.row_count)
+            str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)[1:]]
+            for i in range(table.row_count)
         }
         assert rows["price"] == ["$250", "$350"]
         await type_request(app, pilot, "show me sleeping bags")

@@ -6,7 +6,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, Input, Label, Static, TabbedContent
+from textual.widgets import Button, Input, Label, ProgressBar, Static, TabbedContent
+from textual.widgets._progress_bar import PercentageStatus
 
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, load
@@ -38,6 +39,51 @@ async def run_import(app: StaffApp, pilot: object, path: str) -> str:
     await app.workers.wait_for_complete()
     await pilot.pause()  # type: ignore[attr-defined]
     return str(screen.query_one("#import-report", Static).render())
+
+
+async def test_import_tab_shows_what_changed_and_every_problem(
+    tmp_path: Path, demo_cfg: Config
+) -> None:
+    """Issue 12/15: the report says what an import changed; a refused one lists every
+    problem, and the progress bar says it failed instead of a never-ending "--%"."""
+    with Catalog.open(demo_cfg.catalog_path) as catalog:
+        app = StaffApp(demo_cfg, catalog)
+        async with app.run_test(size=(120, 40)) as pilot:
+            partial = tmp_path / "p.csv"
+            partial.write_text("id,name,price\n1,TrailMaster X4 Tent,239.99\n")
+            report = await run_import(app, pilot, str(partial))
+            assert "Imported 1 products" in report
+            assert "products: 1 updated (price)" in report
+            assert "1 TrailMaster X4 Tent: price $250 -> $239.99" in report
+            tent = catalog.product("1")
+            assert tent is not None and (tent.brand, tent.category) == ("OutdoorLiving", "Tents")
+            screen = app.screen
+            bar = screen.query_one("#import-progress", ProgressBar)
+            assert not bar.has_class("-failed") and bar.percentage == 1
+
+            bad = tmp_path / "bad.csv"
+            bad.write_text(
+                "id,name,price,stock\nA1,Good,10,1\nA2,Bad [/] Tent,-5,1\nA3,Mug,0.001,1\n"
+                "A4,Stove,5,lots\n"
+            )
+            report = await run_import(app, pilot, str(bad))
+            assert "Not imported; the catalog is unchanged" in report
+            assert "3 problems" in report
+            for where in (
+                "line 3, field 'price'",
+                "line 4, field 'price'",
+                "line 5, field 'stock'",
+            ):
+                assert where in report, report
+            assert catalog.product("A1") is None
+            assert bar.has_class("-failed")
+            assert str(screen.query_one("#import-outcome", Label).render()) == "Failed: 3 problems"
+            percentage = bar.query_one(PercentageStatus)
+            assert not percentage.display or str(percentage.render()) != "--%"
+
+            # The next import clears the failure.
+            report = await run_import(app, pilot, str(partial))
+            assert "products: 1 unchanged" in report and not bar.has_class("-failed")
 
 
 async def test_import_from_the_console_with_a_report(tmp_path: Path) -> None:

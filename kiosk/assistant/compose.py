@@ -12,13 +12,14 @@ they are, so a voice may start on them at once; with 'full' it waits for the rew
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
 from collections.abc import Callable
 
 from kiosk.assistant.act import Outcome
-from kiosk.assistant.checker import check, covers, lead_problems
+from kiosk.assistant.checker import check, covers, lead_problems, trace_problems
 from kiosk.assistant.reply import Intent, Phrasing, Reply
 from kiosk.assistant.stages import Stage, StageError
 from kiosk.assistant.understand import Understanding
@@ -151,15 +152,21 @@ class Composer:
     def _check(self, mode: PhrasingMode, text: str, outcome: Outcome, lex: Lexicon) -> None:
         """The check stage: the model's words stand only if the facts hold every claim."""
         reply = outcome.reply
+        # The template is true by construction (its quoted catalog text was checked too),
+        # so what it says is part of what the model may say.
+        facts = outcome.facts
+        if reply.text not in facts.texts:
+            facts = dataclasses.replace(facts, texts=[*facts.texts, reply.text])
         if mode == PhrasingMode.LEAD:
             first = first_sentence(text)
-            problems = check(first, outcome.facts, lex) if first else ["empty"]
-            problems += lead_problems(first, reply.text, lex)
+            problems = check(first, facts, lex) if first else ["empty"]
+            problems += lead_problems(first, reply.text, lex, facts)
             candidate = f"{first} {reply.text}"
         else:
             first = text.strip()
-            problems = check(first, outcome.facts, lex) if first else ["empty"]
-            problems += covers(first, reply.text, outcome.facts, lex)
+            problems = check(first, facts, lex) if first else ["empty"]
+            problems += covers(first, reply.text, facts, lex)
+            problems += trace_problems(first, reply.text, facts, lex)
             candidate = first
         if problems:
             reply.phrasing = Phrasing.LLM_REJECTED

@@ -2,6 +2,9 @@
 
 Every fact carries its source (the product or document it came from), and its text
 is the store's own words or a spec value, so the reply can be checked against it.
+Those words come from files anyone at HQ may edit, so each passage passes the quote
+check (`kiosk.assistant.quote`) before it is used: one that claims a price, offer,
+promise or instruction the structured facts don't hold is left out.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kiosk.assistant.quote import STORE, Held, quotable
 from kiosk.assistant.reply import Source, SourceKind
 from kiosk.catalog.records import Document, Product
 from kiosk.catalog.repository import Catalog
@@ -80,7 +84,7 @@ def _terms(text: str | Sequence[str], exclude: Iterable[str] = ()) -> set[str]:
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text).replace("**", "")
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -106,12 +110,13 @@ def product_facts(
     asked = _terms(question, exclude=name_words)
     if not asked:
         return []
+    held = Held.for_product(catalog, product)
     scored: list[Fact] = []
     src = Source(SourceKind.SPECS, product.id, f"{product.name} specs")
     for key, value in product.attributes.items():
         key_terms = _terms(key.replace("_", " "))
         overlap = len(asked & key_terms)
-        if overlap:
+        if overlap and quotable(str(value), "specs", held):
             # Short spec names that match fully beat long ones that match a word.
             score = 3.0 * overlap + (1.0 if key_terms <= asked else 0.0)
             label = key.replace("_", " ")
@@ -122,12 +127,12 @@ def product_facts(
         if doc.kind == "faq":
             for q, a in faq_pairs(doc):
                 overlap = len(asked & _terms(q, exclude=name_words))
-                if overlap:
+                if overlap and quotable(a, doc.kind, held):
                     scored.append(Fact(a, dsrc, 2.5 * overlap + 0.5))
         elif doc.kind in ("warranty", "user_guide", "features", "cautions", "other"):
             for sentence in _sentences(doc.body):
                 overlap = len(asked & _terms(sentence, exclude=name_words))
-                if overlap >= max(1, min(2, len(asked))):
+                if overlap >= max(1, min(2, len(asked))) and quotable(sentence, doc.kind, held):
                     scored.append(Fact(sentence, dsrc, 1.0 * overlap))
     scored.sort(key=lambda f: -f.score)
     best: list[Fact] = []
@@ -141,12 +146,17 @@ def product_facts(
 
 def warranty_fact(catalog: Catalog, product: Product) -> Fact | None:
     """The sentence of a product's warranty that says how long it lasts."""
+    held = Held.for_product(catalog, product)
     for doc in catalog.documents(product.id, ["warranty", "faq"]):
         for sentence in _sentences(doc.body):
-            if re.search(r"warranty", sentence, re.I) and re.search(
-                r"\b(\d+|one|two|three|five|lifetime)[- ](year|month|day)s?|lifetime",
-                sentence,
-                re.I,
+            if (
+                re.search(r"warranty", sentence, re.I)
+                and re.search(
+                    r"\b(\d+|one|two|three|five|lifetime)[- ](year|month|day)s?|lifetime",
+                    sentence,
+                    re.I,
+                )
+                and quotable(sentence, doc.kind, held)
             ):
                 return Fact(sentence, Source(SourceKind(doc.kind), doc.key, doc.title), 5.0)
     return None
@@ -175,16 +185,20 @@ def return_policy(catalog: Catalog, product: Product | None, tier: str | None) -
         docs = catalog.documents(None, ["return_policy"])
         product = None
     tier = TIER_TITLES.get(tier or "")
+    held = Held.for_product(catalog, product) if product else STORE
     tiered: list[Fact] = []
     general: list[Fact] = []
     for doc in docs:
         match = re.search(r"\((\w+)\)\s*$", doc.title)
         source = Source(SourceKind(doc.kind), doc.key, doc.title)
         if match and tier and match.group(1) == tier:
-            tiered.append(Fact(_clean(doc.body), source, 5.0))
+            body = _clean(doc.body)
+            if quotable(body, doc.kind, held):
+                tiered.append(Fact(body, source, 5.0))
         elif not match:
             body = _clean(doc.body) if product is None else _tier_summary(doc.body)
-            general.append(Fact(body, source, 3.0))
+            if quotable(body, doc.kind, held):
+                general.append(Fact(body, source, 3.0))
     return (tiered or general)[:1]
 
 
@@ -213,9 +227,51 @@ def store_policy(catalog: Catalog, question: Sequence[str]) -> list[Fact]:
     for doc in catalog.documents(None):
         terms = _terms(doc.title + " " + doc.body) | {singular(w) for w in words(doc.title)}
         overlap = len(asked & terms)
-        if overlap:
+        if overlap and quotable(doc.body, doc.kind, STORE):
             facts.append(
                 Fact(_clean(doc.body), Source(SourceKind(doc.kind), doc.key, doc.title), overlap)
             )
     facts.sort(key=lambda f: -f.score)
     return facts[:1]
+
+
+_WINDOW = re.compile(r"\bwithin\s+(\d+)\s+days\b", re.IGNORECASE)
+_RETURN_WINDOW = re.compile(
+    r"\breturns?\s+(?:are\s+|is\s+)?(?:accepted|allowed|possible)\s+within\s+(\d+)\s+days\b"
+    r"|\breturn\w*\s+(?:\w+\s+){0,4}within\s+(\d+)\s+days\b",
+    re.IGNORECASE,
+)
+
+
+def return_window(text: str) -> int | None:
+    """The days a return policy text allows ("accepted within 60 days"), if it says one
+    window only (a text that names several, per tier, decides nothing on its own)."""
+    stated = {int(m.group(1) or m.group(2)) for m in _RETURN_WINDOW.finditer(text)}
+    if len(stated) == 1:  # "Returns are accepted within 60 days" (other windows: claims)
+        return stated.pop()
+    windows = {int(m.group(1)) for m in _WINDOW.finditer(text)}
+    return windows.pop() if len(windows) == 1 and not stated else None
+
+
+def manual_return_policies(
+    catalog: Catalog, products: Sequence[Product], tier: str | None
+) -> list[tuple[Product, Fact]]:
+    """Each product's own return policy from its manual (for the tier, if known).
+
+    A store whose policy lives only in its product manuals still answers "what is
+    your return policy for tents?" from the tents' manuals.
+    """
+    found = []
+    for p in products:
+        facts = return_policy(catalog, p, tier)
+        if facts and facts[0].source.ref != "" and catalog.documents(p.id, ["return_policy"]):
+            found.append((p, facts[0]))
+    return found
+
+
+def description_fact(catalog: Catalog, product: Product) -> Fact | None:
+    """The first two sentences of a product's description, if they may be quoted."""
+    first = " ".join(re.split(r"(?<=[.!?])\s+", product.description.strip())[:2])
+    if not first or not quotable(first, "description", Held.for_product(catalog, product)):
+        return None
+    return Fact(first, Source(SourceKind.DESCRIPTION, product.id, product.name), 1.0)

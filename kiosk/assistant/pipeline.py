@@ -32,6 +32,21 @@ from kiosk.text.privacy import redact
 
 log = logging.getLogger(__name__)
 
+# A request longer than this is read only this far (at a word boundary): what a shopper
+# asks fits, and nothing long is ever echoed back whole.
+MAX_REQUEST_CHARS = 400
+LONG_REQUEST = "That was a long request, so I went by its beginning; ask one thing at a time."
+
+
+def cut_request(text: str, limit: int = MAX_REQUEST_CHARS) -> tuple[str, bool]:
+    """The request as read, and whether it was cut."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text, False
+    head = text[:limit]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(), True
+
 
 @contextmanager
 def stage(name: Stage, timings: dict[str, float]) -> Iterator[None]:
@@ -116,6 +131,7 @@ class Assistant:
         """
         timings: dict[str, float] = {}
         started = time.perf_counter()
+        text, cut = cut_request(text)
         if session.idle_for() > self.cfg.assistant.idle_timeout_s:
             session.reset()
         session.last_active = time.time()
@@ -127,6 +143,9 @@ class Assistant:
         session.last_active = time.time()
         reply = outcome.reply
         reply.slots = u.slots()
+        if cut:
+            reply.text = f"{LONG_REQUEST} {reply.text}"
+            outcome.facts.add(LONG_REQUEST)
         self._compose(u, outcome, lex, timings, on_chunk, spoken)
         session.turns += 1
         session.last_request = redact(text)[:200]

@@ -7,6 +7,7 @@ Redaction happens here, before anything reaches the disk.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime
 
@@ -17,6 +18,9 @@ from kiosk.text.privacy import redact
 
 # Template words of a reply that relaxed the request ("We don't have X. The closest ...").
 _RELAXED = ("we don't have", "the closest")
+# A request that is only a number (a PIN typed into the wrong box, a phone extension, a
+# loyalty or order number) says nothing about demand and may be a secret: never logged.
+_ONLY_A_NUMBER = re.compile(r"[\d\s#*+().,/-]*")
 
 
 def answered(reply: Reply) -> bool:
@@ -51,11 +55,13 @@ def record_turn(
     kiosk: str,
     now: datetime | None = None,
 ) -> None:
-    """Log one shopper turn (redacted) in its own transaction.
+    """Log one shopper turn (redacted) in its own transaction; a bare number is not logged.
 
     `text` is what the shopper said or typed; it is redacted here, before anything
     is written. `session_token` is the visit's random token (`Session.token`).
     """
+    if _ONLY_A_NUMBER.fullmatch(text.strip()):
+        return
     clean = redact(text).strip()[: requestlog.MAX_TEXT]
     query = normalize(clean)
     ids = [c.id for c in reply.products]

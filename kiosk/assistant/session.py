@@ -3,7 +3,9 @@
 Privacy: a session holds structured state (product ids, filters, tier), never audio,
 and is wiped when the kiosk goes idle or the shopper says "start over". `kiosk ask
 --session ID` keeps it between processes in $KIOSK_HOME/sessions/ID.json for at
-most the idle timeout; an expired file is deleted on the next read.
+most the idle timeout (an expired file is deleted on the next read); what the file
+keeps is redacted, and a loyalty customer's id never goes into it (pass `--loyalty`
+again for the purchase history; the membership tier is kept).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kiosk.text.privacy import redact
 
 
 def new_session_token() -> str:
@@ -44,6 +48,7 @@ class Session:
     customer_id: str | None = None  # loyalty customer, for "the tent I bought"
     turns: int = 0
     last_request: str = ""  # redacted, for the staff call note
+    staff_call: int | None = None  # this visit's open staff call: one per visit
     # Random, rotated with every new shopper: lets the anonymous request log count
     # what was asked together in one visit without tying a visit to a person.
     token: str = field(default_factory=new_session_token)
@@ -90,7 +95,13 @@ class SessionStore:
         path = self._path(session.id)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(session)), encoding="utf-8")
+        data = asdict(session)
+        # Privacy: what reaches the disk is redacted, and a loyalty customer's id is kept
+        # only in memory for the visit (the tier, which names no one, is kept).
+        data["query"] = redact(session.query)
+        data["last_request"] = redact(session.last_request)
+        data["customer_id"] = None
+        tmp.write_text(json.dumps(data), encoding="utf-8")
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
 

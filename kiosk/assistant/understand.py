@@ -21,7 +21,7 @@ from kiosk.catalog.lexicon import Lexicon, NameMatch
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Message
 from kiosk.text.numbers import words_to_digits
-from kiosk.text.privacy import redact
+from kiosk.text.privacy import redact, without_secrets
 from kiosk.text.words import GRAMMAR_WORDS, SHOPPING_WORDS, singular, words
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,12 @@ SUGGESTIONS = _rx(
     r"\b(what else|anything else|accessor(?:y|ies)|go(?:es)? (?:well )?with|recommend\w*|"
     r"suggest\w*|add[- ]ons?|what do i need)\b"
 )
+# Asking what goes WITH something is about accessories even when it names the thing
+# ("what goes with the tent?"); "recommend a tent" is a search for tents.
+ACCESSORIES = _rx(
+    r"\b(accessor(?:y|ies)|go(?:es)? (?:well )?with|add[- ]ons?|what else do i need|"
+    r"what do i need (?:for|with))\b"
+)
 # What a product question asks about, when it is one of the facts looked up directly.
 INFO_TOPICS: dict[str, re.Pattern[str]] = {
     "warranty": _rx(r"\bwarrant"),
@@ -150,6 +156,15 @@ INFO_TOPICS: dict[str, re.Pattern[str]] = {
     "price": _rx(r"\b(how\s+much|price|cost|expensive)\b"),
     "stock": _rx(r"\b(in\s+stock|available|have\s+any|left)\b"),
 }
+# "after 40 days", "within 2 weeks", "it's been a month": time since buying, in days.
+DURATION = re.compile(r"\b(\d{1,3}|a|one)\s+(day|week|month)s?\b", re.IGNORECASE)
+# Something bought that failed: a complaint to follow up, not just a comment.
+DEFECT = _rx(
+    r"\b(leak\w*|ripped|rips|torn|tore|broke|broken|breaks|defect\w*|faulty|cracked|"
+    r"damaged|fell\s+apart|falling\s+apart|stopped\s+working|(does\s*n[o']?t|is\s*n[o']?t|not)\s+"
+    r"working|came\s+apart|worn\s+out|peeling)\b"
+)
+UNHAPPY = _rx(r"\b(complain\w*|not\s+happy|unhappy|disappointed|upset|angry)\b")
 WEIGHT_WORDS = _rx(r"\bweigh|heavy")
 OVERVIEW = _rx(r"tell\s+me\s+about|more\s+(info|about|details)")
 THANKS = _rx(r"\b(thanks|thank|cheers)\b")
@@ -265,6 +280,8 @@ class Understanding:
     loyalty_number: str | None = None  # said in the request; applied for this visit only
     loyalty_only: bool = False  # nothing asked besides the number ("hi, my number is 7")
     suggestions: bool = False  # "what else do I need?"
+    days: int | None = None  # "can I return it after 40 days?": how long since buying
+    complaint: bool = False  # a defect or a problem with something bought: follow up
 
     def slots(self) -> dict[str, Any]:
         """The filled slots, for `kiosk ask --json` and tests."""
@@ -298,6 +315,10 @@ class Understanding:
             out["in_stock"] = True
         if self.purchased:
             out["purchased"] = True
+        if self.days is not None:
+            out["days"] = self.days
+        if self.complaint:
+            out["complaint"] = True
         return out
 
 
@@ -394,9 +415,12 @@ def _membership(text: str, u: Understanding) -> None:
 
 def understand(text: str, lex: Lexicon) -> Understanding:
     """Intent and slots for one request, by rules only."""
-    norm = words_to_digits(text.strip())
+    norm = words_to_digits(without_secrets(text).strip())
     u = Understanding(
-        intent=Intent.OUT_OF_SCOPE, text=norm, request=text.strip(), note=redact(norm)
+        intent=Intent.OUT_OF_SCOPE,
+        text=norm,
+        request=text.strip(),
+        note=redact(words_to_digits(text.strip())),
     )
     low = norm.lower()
     u.words = tuple(words(norm))
@@ -448,11 +472,19 @@ def understand(text: str, lex: Lexicon) -> Understanding:
         else Greeting.HELLO
     )
     catalog_words = bool(u.products or u.category or u.brand)
+    m_days = DURATION.search(low)
+    if m_days:
+        count = 1 if m_days.group(1).lower() in ("a", "one") else int(m_days.group(1))
+        u.days = count * {"day": 1, "week": 7, "month": 30}[m_days.group(2).lower()]
+    owned = bool(u.products or u.kind or u.category or u.purchased or u.reference)
+    u.complaint = bool(DEFECT.search(low) and owned and not SHOPPING.search(low)) or bool(
+        UNHAPPY.search(low) and (DEFECT.search(low) or u.purchased)
+    )
     if u.start_over and len(words(low)) <= 6:
         u.intent = Intent.GREETING
     elif CALL_STAFF.search(low):
         u.intent = Intent.CALL_STAFF
-    elif FEEDBACK.search(low) and u.policy_topic != "return_policy":
+    elif (FEEDBACK.search(low) or u.complaint) and u.policy_topic != "return_policy":
         u.intent = Intent.FEEDBACK
     elif GREETING.search(low):
         u.intent = Intent.GREETING
@@ -500,9 +532,13 @@ def understand(text: str, lex: Lexicon) -> Understanding:
         and not u.query
     ):
         u.intent = Intent.PRODUCT_INFO
-    # Accessories: a loyalty number said alone, or "what else do I need?" about nothing
-    # new (a request that names a product or a kind of one is about that instead).
-    if u.loyalty_only or (u.suggestions and not (u.products or u.category or u.kind)):
+    # Accessories: a loyalty number said alone, "what else do I need?" about nothing new,
+    # or what goes with something named ("what goes with the tent?").
+    if (
+        u.loyalty_only
+        or (u.suggestions and not (u.products or u.category or u.kind))
+        or (ACCESSORIES.search(low) and u.intent not in (Intent.CALL_STAFF, Intent.COMPARE))
+    ):
         u.intent = Intent.RECOMMEND
     return u
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.catalog.db import connect, read_only_reason, transaction
 from kiosk.catalog.records import Customer, Document, Order, Product, Review, Variant
-from kiosk.catalog.search import Searcher, SearchFilters, SearchHit
+from kiosk.catalog.search import SearchFilters, SearchHit
+from kiosk.catalog.wordsearch import WordSearcher
 from kiosk.catalog.writer import CatalogWriter
 from kiosk.errors import StorageError
 
@@ -46,7 +47,7 @@ class Catalog:
     def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
         self.conn = conn
         self.path = path
-        self._searcher = Searcher(conn)
+        self._searcher = WordSearcher(conn)
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True) -> Catalog:
@@ -182,6 +183,15 @@ class Catalog:
             for r in self.conn.execute(sql + " ORDER BY id", params)
         ]
 
+    def all_documents(self, kinds: Iterable[str] | None = None) -> Iterator[Document]:
+        """Every document, the store's and the products', ordered by product."""
+        sql = "SELECT * FROM documents"
+        kinds = list(kinds or [])
+        if kinds:
+            sql += f" WHERE kind IN ({','.join('?' * len(kinds))})"
+        for r in self.conn.execute(sql + " ORDER BY product_id, id", kinds):
+            yield Document(r["key"], r["kind"], r["title"], r["body"], r["product_id"], r["source"])
+
     def reviews(self, product_id: str) -> list[Review]:
         return [
             Review(r["product_id"], r["position"], r["rating"], r["body"])
@@ -211,6 +221,10 @@ class Catalog:
             StaffCall(r["id"], r["at"], r["kiosk"], r["looking_for"], r["status"])
             for r in self.conn.execute(sql + " ORDER BY at, id")
         ]
+
+    def staff_call(self, call_id: int) -> StaffCall | None:
+        r = self.conn.execute("SELECT * FROM staff_calls WHERE id = ?", (call_id,)).fetchone()
+        return StaffCall(r["id"], r["at"], r["kiosk"], r["looking_for"], r["status"]) if r else None
 
     def feedback(self) -> list[tuple[str, str, str | None]]:
         """(when, text, product id) of every stored comment, oldest first."""

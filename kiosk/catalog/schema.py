@@ -8,7 +8,9 @@ from __future__ import annotations
 
 # 3: request_log and description_history (merchant insight). Every statement is
 # CREATE ... IF NOT EXISTS, so `db.connect` upgrades a version-2 file in place.
-SCHEMA_VERSION = 3
+# 4: search_state and its triggers: the word index (kiosk/catalog/wordindex.py) is
+# derived from the catalog and knows it is stale when `generation` has moved.
+SCHEMA_VERSION = 4
 
 # Document kinds a product or the store can carry. Policy answers and product
 # facts are looked up by kind, so the set is closed.
@@ -189,4 +191,56 @@ CREATE VIRTUAL TABLE IF NOT EXISTS product_fts USING fts5 (
 );
 
 CREATE VIRTUAL TABLE IF NOT EXISTS product_fts_vocab USING fts5vocab (product_fts, 'row');
+
+-- The word index beside the catalog file (catalog.sqlite3.words/) is built from this
+-- file. `generation` moves whenever searchable text does (a product added, removed,
+-- renamed, re-described, re-categorised, its attributes changed), so every process sees
+-- at once that the index it has is stale. Price, stock, aisle and shelf are not indexed
+-- (search filters and sorts them in SQLite), so staff edits of those move nothing.
+-- `token` tells one catalog file from another (a reset demo starts at 0 again).
+CREATE TABLE IF NOT EXISTS search_state (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    token       TEXT NOT NULL,
+    generation  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+INSERT OR IGNORE INTO search_state (id, token, generation)
+    VALUES (1, lower(hex(randomblob(8))), 0);
+
+CREATE TRIGGER IF NOT EXISTS search_text_insert AFTER INSERT ON products BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_text_delete AFTER DELETE ON products BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_text_update
+    AFTER UPDATE OF name, brand, category, description, attributes ON products
+    WHEN NEW.name IS NOT OLD.name OR NEW.brand IS NOT OLD.brand
+        OR NEW.category IS NOT OLD.category OR NEW.description IS NOT OLD.description
+        OR NEW.attributes IS NOT OLD.attributes
+BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+-- Specs and features text of a product's documents is searchable too.
+CREATE TRIGGER IF NOT EXISTS search_doc_insert AFTER INSERT ON documents
+    WHEN NEW.product_id IS NOT NULL
+BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_doc_delete AFTER DELETE ON documents
+    WHEN OLD.product_id IS NOT NULL
+BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_doc_update AFTER UPDATE ON documents
+    WHEN NEW.body IS NOT OLD.body OR NEW.title IS NOT OLD.title
+        OR NEW.product_id IS NOT OLD.product_id
+BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
 """

@@ -10,10 +10,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from kiosk.catalog.records import Customer, Document, ProductRecord, Review, Variant
+from kiosk.catalog.records import (
+    Customer,
+    Document,
+    ProductRecord,
+    Review,
+    Variant,
+    format_price,
+)
 
 # Attribute keys whose values become filterable facets.
 FACET_KEYS = {
@@ -63,6 +70,37 @@ def _without_attributes(extra: str, attributes: Mapping[str, Any]) -> str:
     return extra.strip(" .")
 
 
+# A stored variant: (size, colour, own price in cents or None, stock).
+_VariantRow = tuple[str, str, int | None, int]
+
+# The fields an import reports as changed, in the order it lists them.
+FIELDS = (
+    "name",
+    "brand",
+    "category",
+    "price",
+    "description",
+    "attributes",
+    "stock",
+    "aisle",
+    "shelf",
+    "variants",
+)
+
+
+@dataclass(frozen=True)
+class ProductChange:
+    """What one upsert did: 'new', 'updated' (`fields` changed) or 'unchanged'.
+
+    `notes` holds old -> new for the fields a report can show in a few characters
+    (price, stock).
+    """
+
+    kind: Literal["new", "updated", "unchanged"]
+    fields: tuple[str, ...] = ()
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class _Attrs:
     """What `_facets` reads of a record, for an attributes-only edit."""
@@ -77,28 +115,107 @@ class CatalogWriter:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def upsert_product(self, rec: ProductRecord, *, source: str = "") -> None:
-        """Insert or update one product, its variants, facets and search row."""
+    def upsert_product(
+        self, rec: ProductRecord, *, source: str = "", replace: bool = False
+    ) -> ProductChange:
+        """Insert or update one product, its variants, facets and search row.
+
+        Merges by default: a field the record leaves as None (no attributes, no
+        variants) keeps the catalog's value; given attributes and variants (by
+        SKU) are merged into the stored ones. `replace` makes the record the whole
+        product: brand, category, description, attributes and variants it leaves
+        out are emptied (stock, aisle and shelf still stay when it has none).
+        Writes nothing for a product that would not change. Raises ValueError for
+        a SKU of another product or two variants with the same size and colour.
+        """
         conn = self.conn
-        attrs = json.dumps(dict(rec.attributes), ensure_ascii=False, sort_keys=True)
         row = conn.execute(
-            "SELECT num, stock, aisle, shelf FROM products WHERE id = ?", (rec.id,)
+            "SELECT num, name, brand, category, price_cents, description, attributes, "
+            "stock, aisle, shelf FROM products WHERE id = ?",
+            (rec.id,),
         ).fetchone()
-        stock = rec.stock if rec.stock is not None else (row["stock"] if row else 0)
+        fresh = row is None or replace
+
+        def keep(given: str | None, column: str) -> str:
+            if given is not None:
+                return given.strip()
+            return "" if fresh or row is None else str(row[column])
+
+        old_attrs: dict[str, Any] = json.loads(row["attributes"]) if row else {}
+        attributes = dict(rec.attributes) if fresh else {**old_attrs, **rec.attributes}
+        old_variants = self._variants(rec.id) if row else {}
+        old_price = int(row["price_cents"]) if row else rec.price_cents
+        variants, price = self._merged_variants(rec, {} if fresh else old_variants, old_price)
         if rec.variants:
-            stock = sum(v.stock for v in rec.variants)
-        aisle = rec.aisle if rec.aisle is not None else (row["aisle"] if row else "")
-        shelf = rec.shelf if rec.shelf is not None else (row["shelf"] if row else "")
+            stock = sum(v[3] for v in variants.values())
+        elif rec.stock is not None:
+            stock = rec.stock
+        else:
+            stock = int(row["stock"]) if row else 0
+        new: dict[str, Any] = {
+            "name": rec.name.strip(),
+            "brand": keep(rec.brand, "brand"),
+            "category": keep(rec.category, "category"),
+            "price": price,
+            "description": (
+                rec.description if rec.description is not None else keep(None, "description")
+            ),
+            "attributes": attributes,
+            "stock": stock,
+            "aisle": rec.aisle if rec.aisle is not None else (str(row["aisle"]) if row else ""),
+            "shelf": rec.shelf if rec.shelf is not None else (str(row["shelf"]) if row else ""),
+            "variants": variants,
+        }
+        fts = (
+            conn.execute("SELECT extra FROM product_fts WHERE rowid = ?", (row["num"],)).fetchone()
+            if row
+            else None
+        )
+        old_extra = str(fts["extra"] or "") if fts else ""
+        if rec.extra_text is not None or fresh:
+            rest = rec.extra_text or ""
+        else:
+            rest = _without_attributes(old_extra, old_attrs)
+        extra = " ".join(filter(None, [_flatten(attributes), rest]))
+
+        if row is None:
+            change = ProductChange("new")
+        else:
+            old: dict[str, Any] = {
+                "name": row["name"],
+                "brand": row["brand"],
+                "category": row["category"],
+                "price": row["price_cents"],
+                "description": row["description"],
+                "attributes": old_attrs,
+                "stock": row["stock"],
+                "aisle": row["aisle"],
+                "shelf": row["shelf"],
+                "variants": old_variants,
+            }
+            fields = tuple(k for k in new if new[k] != old[k])
+            if not fields and extra == old_extra:
+                return ProductChange("unchanged")
+            notes: dict[str, str] = {
+                k: f"{format_price(old[k]) if k == 'price' else old[k]} -> "
+                f"{format_price(new[k]) if k == 'price' else new[k]}"
+                for k in ("price", "stock")
+                if k in fields
+            }
+            change = ProductChange("updated" if fields else "unchanged", fields, notes)
+
+        if variants != old_variants:
+            self._check_variants(rec.id, variants)
         values = (
-            rec.name.strip(),
-            rec.brand.strip(),
-            rec.category.strip(),
-            rec.price_cents,
-            rec.description,
-            attrs,
+            new["name"],
+            new["brand"],
+            new["category"],
+            price,
+            new["description"],
+            json.dumps(attributes, ensure_ascii=False, sort_keys=True),
             stock,
-            aisle,
-            shelf,
+            new["aisle"],
+            new["shelf"],
             source,
         )
         if row is None:
@@ -110,33 +227,108 @@ class CatalogWriter:
             num = cur.lastrowid
         else:
             num = row["num"]
-            conn.execute(
-                "UPDATE products SET name=?, brand=?, category=?, price_cents=?, description=?, "
-                "attributes=?, stock=?, aisle=?, shelf=?, source=?, "
-                "updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?",
-                (*values, rec.id),
-            )
-        if rec.variants or row is None:
+            if change.fields:
+                conn.execute(
+                    "UPDATE products SET name=?, brand=?, category=?, price_cents=?, "
+                    "description=?, attributes=?, stock=?, aisle=?, shelf=?, source=?, "
+                    "updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?",
+                    (*values, rec.id),
+                )
+        if variants != old_variants:
             conn.execute("DELETE FROM variants WHERE product_id = ?", (rec.id,))
             conn.executemany(
                 "INSERT INTO variants (sku, product_id, size, color, price_cents, stock) "
                 "VALUES (?,?,?,?,?,?)",
-                [(v.sku, rec.id, v.size, v.color, v.price_cents, v.stock) for v in rec.variants],
+                [
+                    (sku, rec.id, size, color, own, n)
+                    for sku, (size, color, own, n) in variants.items()
+                ],
             )
-        self._facets(rec)
+        self._facets(_Attrs(rec.id, attributes))
         conn.execute("DELETE FROM product_fts WHERE rowid = ?", (num,))
         conn.execute(
             "INSERT INTO product_fts (rowid, name, brand, category, description, extra) "
             "VALUES (?,?,?,?,?,?)",
-            (
-                num,
-                rec.name,
-                rec.brand,
-                rec.category,
-                rec.description,
-                " ".join(filter(None, [_flatten(rec.attributes), rec.extra_text])),
-            ),
+            (num, new["name"], new["brand"], new["category"], new["description"], extra),
         )
+        return change
+
+    def _variants(self, product_id: str) -> dict[str, _VariantRow]:
+        """sku -> (size, colour, own price in cents, stock), in the order they were written."""
+        return {
+            str(v["sku"]): (
+                str(v["size"]),
+                str(v["color"]),
+                int(v["price_cents"]) if v["price_cents"] is not None else None,
+                int(v["stock"]),
+            )
+            for v in self.conn.execute(
+                "SELECT sku, size, color, price_cents, stock FROM variants "
+                "WHERE product_id = ? ORDER BY rowid",
+                (product_id,),
+            )
+        }
+
+    @staticmethod
+    def _merged_variants(
+        rec: ProductRecord, stored: dict[str, _VariantRow], old_price: int
+    ) -> tuple[dict[str, _VariantRow], int]:
+        """The record's variants over the stored ones, and the product's price.
+
+        A variant field the record leaves None keeps its value. A stored variant
+        price of None means "the product's price". With `rec.price_from_variants`
+        the product costs "from" its cheapest variant, so the price is the minimum
+        over the merged set, and a stored variant the record doesn't mention keeps
+        what it cost; otherwise the record's price stands and a given variant price
+        equal to it is stored as None, to follow the product's next change.
+        """
+        if rec.price_from_variants and rec.variants:
+            costs = {
+                sku: (size, color, own if own is not None else old_price, stock)
+                for sku, (size, color, own, stock) in stored.items()
+            }
+            for v in rec.variants:
+                size, color, cost, stock = costs.get(v.sku, ("", "", rec.price_cents, 0))
+                costs[v.sku] = (
+                    v.size.strip() if v.size is not None else size,
+                    v.color.strip() if v.color is not None else color,
+                    v.price_cents if v.price_cents is not None else cost,
+                    v.stock if v.stock is not None else stock,
+                )
+            price = min(c[2] or 0 for c in costs.values())
+            return {
+                sku: (size, color, None if cost == price else cost, stock)
+                for sku, (size, color, cost, stock) in costs.items()
+            }, price
+        out = dict(stored)
+        for v in rec.variants:
+            size, color, own, stock = stored.get(v.sku, ("", "", None, 0))
+            if v.price_cents is not None:
+                own = None if v.price_cents == rec.price_cents else v.price_cents
+            out[v.sku] = (
+                v.size.strip() if v.size is not None else size,
+                v.color.strip() if v.color is not None else color,
+                own,
+                v.stock if v.stock is not None else stock,
+            )
+        return out, rec.price_cents
+
+    def _check_variants(self, product_id: str, variants: dict[str, _VariantRow]) -> None:
+        """A clear sentence for what the variants table's constraints would refuse."""
+        seen: dict[tuple[str, str], str] = {}
+        for sku, (size, color, _price, _stock) in variants.items():
+            owner = self.conn.execute(
+                "SELECT product_id FROM variants WHERE sku = ?", (sku,)
+            ).fetchone()
+            if owner is not None and owner[0] != product_id:
+                raise ValueError(f"sku '{sku}' already belongs to product '{owner[0]}'")
+            other = seen.get((size, color))
+            if other is not None:
+                raise ValueError(
+                    f"skus '{other}' and '{sku}' of product '{product_id}' would both be "
+                    f"size '{size}' and color '{color}'"
+                )
+            seen[(size, color)] = sku
 
     def _facets(self, rec: ProductRecord | _Attrs) -> None:
         facets: set[tuple[str, str]] = set()
@@ -296,6 +488,14 @@ class CatalogWriter:
             "INSERT INTO staff_calls (kiosk, looking_for) VALUES (?, ?)", (kiosk, looking_for)
         )
         return int(cur.lastrowid or 0)
+
+    def refresh_staff_call(self, call_id: int, looking_for: str) -> None:
+        """The shopper asked again: same call, newer time and reason (text redacted)."""
+        self.conn.execute(
+            "UPDATE staff_calls SET looking_for = ?, at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+            (looking_for, call_id),
+        )
 
     def set_staff_call_status(self, call_id: int, status: str) -> None:
         cur = self.conn.execute(

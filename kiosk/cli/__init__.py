@@ -35,6 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _requests_are_text(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`kiosk [--config F] ask ...`: the request's words are never read as options."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for i, token in enumerate(argv):
+        if token == "ask":
+            return [*argv[: i + 1], *shopper.request_first(sub.choices["ask"], argv[i + 1 :])]
+        if token in sub.choices or not token.startswith("-"):
+            return argv  # another command
+        if token == "--config" and "=" not in token:
+            continue  # its value follows
+    return argv
+
+
 def _configure_logging(cfg: Config, command: str | None) -> None:
     """journald under systemd, else a rotating file; never onto a Textual screen."""
     from kiosk.ops.logsetup import configure_logging
@@ -45,7 +58,9 @@ def _configure_logging(cfg: Config, command: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(
+        _requests_are_text(parser, list(sys.argv[1:] if argv is None else argv))
+    )
     try:
         if args.command == "doctor":  # reports a broken config instead of failing on it
             return ops.cmd_doctor(None, args)

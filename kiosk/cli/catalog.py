@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
-from kiosk.cli.common import progress_printer, say_read_only
+from kiosk.cli.common import json_text, progress_printer, say_read_only
 from kiosk.config import Config
+from kiosk.errors import KioskError
+from kiosk.text.control import printable
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,6 +20,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PATH",
         help="products CSV/JSON/JSONL, a Shopify CSV export, or a store directory "
         "(products.csv + manuals/ + customers/)",
+    )
+    s.add_argument(
+        "--replace",
+        action="store_true",
+        help="make each imported product whole: fields the files don't give are emptied "
+        "(default: merge, a column a file doesn't have leaves that field as it is; "
+        "stock, aisle and shelf are kept either way when the files have none)",
     )
     s.set_defaults(func=cmd_import)
 
@@ -39,6 +48,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--sort", choices=["relevance", "price_asc", "price_desc"], default="relevance")
     s.add_argument("--limit", type=int, default=10)
     s.add_argument("--json", action="store_true")
+    s.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="one query per line from FILE (- for stdin); one JSON array per line out",
+    )
     s.set_defaults(func=cmd_search)
 
     s = sub.add_parser("sync", help="import the configured catalog feed (sync.feed) if it changed")
@@ -53,15 +67,27 @@ def cmd_import(cfg: Config, args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     conn = connect(cfg.catalog_path)
     try:
-        summary = import_paths(conn, paths, progress=progress_printer("importing"))
+        summary = import_paths(
+            conn, paths, progress=progress_printer("importing"), replace=args.replace
+        )
     finally:
         conn.close()
+    # The first line is what store scripts read; what changed follows it.
     print(
         f"imported {summary.products} products, {summary.documents} documents, "
         f"{summary.reviews} reviews, {summary.customers} customers"
         + (f" ({summary.skipped} skipped)" if summary.skipped else "")
         + f" into {cfg.catalog_path}"
     )
+    for line in summary.report():
+        print(printable(line))
+    from kiosk.assistant.quote import flag_catalog, needs_a_look
+    from kiosk.catalog.repository import Catalog
+
+    with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        note = needs_a_look(flag_catalog(catalog))  # catalog text the kiosk won't quote
+    if note:
+        print(printable(note))
     return 0
 
 
@@ -78,11 +104,17 @@ def cmd_demo(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
     from kiosk.catalog.records import format_price, parse_price
     from kiosk.catalog.repository import Catalog
-    from kiosk.catalog.search import SearchFilters
+    from kiosk.catalog.search import SearchFilters, SearchHit
+
+    def price(option: str, text: str | None) -> int | None:
+        try:
+            return parse_price(text) if text else None
+        except ValueError as exc:
+            raise KioskError(f"{option}: {exc}", code="bad_price") from None
 
     filters = SearchFilters(
-        min_price_cents=parse_price(args.min_price) if args.min_price else None,
-        max_price_cents=parse_price(args.max_price) if args.max_price else None,
+        min_price_cents=price("--min-price", args.min_price),
+        max_price_cents=price("--max-price", args.max_price),
         brand=args.brand,
         category=args.category,
         color=args.color,
@@ -90,35 +122,48 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
         in_stock=args.in_stock,
         sort=args.sort,
     )
+
+    def as_json(hits: list[SearchHit]) -> str:
+        return json_text(
+            [
+                {
+                    "id": h.product_id,
+                    "name": h.name,
+                    "price": h.price_cents / 100,
+                    "stock": h.stock,
+                    "aisle": h.aisle,
+                    "shelf": h.shelf,
+                    "score": round(h.score, 3),
+                }
+                for h in hits
+            ]
+        )
+
     with Catalog.open(cfg.catalog_path, create=False) as catalog:
         say_read_only(catalog)
+        if args.batch:
+            # One process for many queries: the index and vocabulary load once.
+            source = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+            with source:
+                for line in source:
+                    found = catalog.search(line.strip(), filters, limit=args.limit)
+                    print(as_json(found), flush=True)
+            return 0
         hits = catalog.search(" ".join(args.query), filters, limit=args.limit)
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "id": h.product_id,
-                        "name": h.name,
-                        "price": h.price_cents / 100,
-                        "stock": h.stock,
-                        "aisle": h.aisle,
-                        "shelf": h.shelf,
-                        "score": round(h.score, 3),
-                    }
-                    for h in hits
-                ],
-                ensure_ascii=False,
-            )
-        )
+        print(as_json(hits))
         return 0
     if not hits:
         print("no products found")
     for h in hits:
+        # Catalog text is data: a control character in it is shown, never obeyed.
         where = f"aisle {h.aisle}{', shelf ' + h.shelf if h.shelf else ''}" if h.aisle else "-"
         print(
-            f"{h.product_id:>8}  {h.name:<34} {format_price(h.price_cents):>10}  "
-            f"stock {h.stock:>4}  {where}"
+            printable(
+                f"{h.product_id:>8}  {h.name:<34} {format_price(h.price_cents):>10}  "
+                f"stock {h.stock:>4}  {where}",
+                newlines=False,
+            )
         )
     return 0
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.catalog.records import format_price
+from kiosk.text.control import printable
 
 if TYPE_CHECKING:
     from kiosk.assistant.reply import Reply
@@ -56,14 +58,21 @@ def progress_printer(label: str) -> Callable[[int, int | None], None]:
 
 
 def render(reply: Reply) -> str:
-    """Plain-text rendering for a terminal: the reply, then the cards."""
-    lines = [reply.text]
+    """Plain-text rendering for a terminal: the reply, then the cards.
+
+    Names, aisles and the reply quote catalog text, which is data: any control
+    character or escape sequence in it is shown as `\\x1b`, never sent raw.
+    """
+    lines = [printable(reply.text)]
     for c in reply.products:
         stock = f"{c.stock} in stock" if c.stock > 0 else "out of stock"
         where = f"aisle {c.aisle}{', shelf ' + c.shelf if c.shelf else ''}" if c.aisle else ""
         lines.append(
-            f"  - {c.name}: {format_price(c.price_cents)}, {stock}"
-            + (f", {where}" if where else "")
+            printable(
+                f"  - {c.name}: {format_price(c.price_cents)}, {stock}"
+                + (f", {where}" if where else ""),
+                newlines=False,
+            )
         )
     for a in reply.actions:
         if a.kind == "staff_call":
@@ -71,9 +80,20 @@ def render(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+# C1 controls (U+0080-U+009F) and DEL: json.dumps leaves them raw with ensure_ascii=False,
+# and some terminals obey U+009B as an escape. As \u escapes the JSON means the same.
+_JSON_RAW = re.compile("[\x7f-\x9f]")
+
+
+def json_text(value: Any) -> str:
+    """JSON for stdout: UTF-8 as is, but no raw control character (even C1) in it."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def emit(reply: Reply, as_json: bool) -> None:
     """One reply on stdout: a JSON object per line, or the text and cards."""
     if as_json:
-        print(json.dumps(reply.to_json(), ensure_ascii=False), flush=True)
+        print(json_text(reply.to_json()), flush=True)
     else:
         print(render(reply), flush=True)

@@ -21,7 +21,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(func=cmd_config)
 
     s = sub.add_parser("doctor", help="check models, catalog, audio, GPU, disk and config")
-    s.add_argument("--full", action="store_true", help="re-hash every model file")
+    s.add_argument(
+        "--full",
+        action="store_true",
+        help="re-hash every model file and check every catalog text the kiosk may quote",
+    )
     s.add_argument("--json", action="store_true", help="print the checks as JSON")
     s.set_defaults(func=cmd_doctor)
 

@@ -25,7 +25,12 @@ if TYPE_CHECKING:  # imported where used, so `kiosk --help` and `kiosk import` s
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    s = sub.add_parser("ask", help="one assistant turn (or an interactive text session)")
+    s = sub.add_parser(
+        "ask",
+        help="one assistant turn (or an interactive text session)",
+        description="A request may start with '-' (\"-tent\"): anything that isn't one of "
+        "the options below is the request.",
+    )
     s.add_argument("text", nargs="*", help="the shopper's request; none: interactive session")
     s.add_argument("--json", action="store_true", help="print one JSON object per turn")
     s.add_argument("--session", help="session id: carries a conversation across calls")
@@ -107,12 +112,16 @@ def _why(exc: OSError, file: Path) -> str:
 
 def _audio_turn(assistant: Assistant, session: Session, path: str) -> Reply:
     """A full turn from a recording: hear it (catalog words as hints), then answer."""
-    from kiosk.speech.audio import load_audio
+    from kiosk.speech.audio import MAX_REQUEST_S, RATE, load_audio
     from kiosk.voice.hearing import Hearing
     from kiosk.voice.session import VoiceSession
 
     started = time.perf_counter()
-    audio = load_audio(path)
+    # One request: what a shopper says fits in MAX_REQUEST_S; leave room for silence first.
+    longest = 2 * MAX_REQUEST_S
+    audio = load_audio(path, max_s=longest)
+    if audio.size >= longest * RATE:
+        report(f"only the first {longest:.0f} s of {path} were heard (one request)")
     loaded = time.perf_counter()
     hearing = Hearing.open(assistant)
     ready = time.perf_counter()
@@ -268,3 +277,34 @@ def run_kiosk(cfg: Config) -> int:
         )
         app.run()
     return 0
+
+
+def request_first(parser: argparse.ArgumentParser, tokens: list[str]) -> list[str]:
+    """`kiosk ask` tokens with the options first and the request after '--'.
+
+    argparse would read a request word like "-tent" as an unknown option; a shopper's
+    words are never options, so anything that isn't one of the command's own options
+    (or an option's value) is request text, in the order given.
+    """
+    options: list[str] = []
+    text: list[str] = []
+    takes_value = {
+        flag: action.nargs != 0
+        for flag, action in parser._option_string_actions.items()  # argparse's own table
+    }
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        flag = token.split("=", 1)[0]
+        if token == "--":
+            text += tokens[i + 1 :]
+            break
+        if flag in takes_value:
+            options.append(token)
+            if takes_value[flag] and "=" not in token and i + 1 < len(tokens):
+                options.append(tokens[i + 1])
+                i += 1
+        else:
+            text.append(token)
+        i += 1
+    return [*options, "--", *text] if text else options

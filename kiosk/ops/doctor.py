@@ -266,6 +266,35 @@ def check_catalog(cfg: Config) -> list[Check]:
     return checks
 
 
+def check_catalog_text(cfg: Config) -> list[Check]:
+    """Catalog texts the kiosk won't quote (`kiosk.assistant.quote`): staff should fix them.
+
+    Every description and document is read, so this runs with `doctor --full` only.
+    """
+    from kiosk.assistant.quote import flag_catalog, needs_a_look
+    from kiosk.catalog.db import connect
+    from kiosk.catalog.repository import Catalog
+
+    if not cfg.catalog_path.exists():
+        return []
+    catalog = Catalog(connect(cfg.catalog_path, create=False, readonly=True), cfg.catalog_path)
+    try:
+        note = needs_a_look(flag_catalog(catalog), show=3)
+    finally:
+        catalog.close()
+    if not note:
+        return [Check("catalog text", "ok", "every description and document may be quoted")]
+    return [
+        Check(
+            "catalog text",
+            "warn",
+            note,
+            "fix those texts in the feed (no prices, offers, promises or instructions that "
+            "the catalog's own fields don't hold) and import it again",
+        )
+    ]
+
+
 # -------------------------------------------------------------------- audio
 
 
@@ -525,6 +554,8 @@ def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
     checks += _guard("models", lambda: check_models(cfg, full=full))
     checks += _guard("llm", lambda: check_llm(cfg))
     checks += _guard("catalog", lambda: check_catalog(cfg))
+    if full:
+        checks += _guard("catalog text", lambda: check_catalog_text(cfg))
     checks += _guard("disk", lambda: check_disk(cfg))
     checks += _guard("staff pin", lambda: check_staff_pin(cfg))
     checks += _guard("audio", lambda: check_audio(cfg))

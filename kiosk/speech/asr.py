@@ -27,7 +27,7 @@ import numpy as np
 from kiosk import models
 from kiosk.config import Config
 from kiosk.errors import ModelError
-from kiosk.speech.audio import RATE, Samples, SpeechError
+from kiosk.speech.audio import MAX_REQUEST_S, RATE, Samples, SpeechError
 
 # What Whisper writes for silence or noise it was trained on (subtitles), normalized.
 HALLUCINATIONS = frozenset(
@@ -74,6 +74,10 @@ PROMPT_TOKENS = 200
 COMPRESSION_MAX = 2.4
 # A short-window decode below this average log-probability is redone on the full window.
 RETRY_LOGPROB = -0.18
+# A transcript made only of the prompt's catalog words ("Tent, TrailWalker Hiking") is
+# Whisper reading its prompt back; believed only when the decoder is this sure of it.
+# (A shopper saying "tents" is heard with an average log-probability around -0.2.)
+ECHO_LOGPROB = -0.5
 
 
 @dataclass(frozen=True)
@@ -226,7 +230,10 @@ class Transcriber:
         # Decode only from the first to the last speech (plus a little): leading and
         # trailing silence is where Whisper invents words. It pads to 30 s anyway.
         pad = self.vad.pad_ms * RATE // 1000
-        clip = audio[max(0, spans[0][0] - pad) : spans[-1][1] + pad]
+        start = max(0, spans[0][0] - pad)
+        # At most one request's worth: minutes of audio never cost minutes of decoding.
+        end = min(spans[-1][1] + pad, start + int(MAX_REQUEST_S * RATE))
+        clip = audio[start:end]
         prompt = self.prompt_for(hints) if hints else None
         options: dict[str, Any] = {
             "language": "en",
@@ -271,6 +278,8 @@ class Transcriber:
             text = ""
         no_speech = max((s.no_speech_prob for s in kept), default=1.0)
         logprob = (sum(s.avg_logprob for s in kept) / len(kept)) if kept else 0.0
+        if prompt and _echoes_prompt(text, prompt) and logprob < ECHO_LOGPROB:
+            text = ""  # the catalog's own words read back from noise, without confidence
         if _normal(text) in HALLUCINATIONS and (
             speech_s < HALLUCINATION_MIN_SPEECH_S
             or no_speech > HALLUCINATION_NO_SPEECH
@@ -278,6 +287,12 @@ class Transcriber:
         ):
             text = ""
         return Transcript(text, "en", no_speech, logprob, duration, speech_s, timings)
+
+
+def _echoes_prompt(text: str, prompt: str) -> bool:
+    """Every word of the transcript is a word of the prompt (catalog names)."""
+    said = set(re.findall(r"[a-z0-9]+", text.lower()))
+    return bool(said) and said <= set(re.findall(r"[a-z0-9]+", prompt.lower()))
 
 
 def _degenerate(segments: Sequence[Any]) -> bool:

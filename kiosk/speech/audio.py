@@ -9,7 +9,9 @@ the speech extra needs no scipy.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +19,9 @@ import numpy.typing as npt
 from kiosk.errors import KioskError
 
 RATE = 16_000
+# What a shopper says fits in this: a request's speech is cut here, so neither a long
+# recording nor minutes of noise cost more than one Whisper window of time or memory.
+MAX_REQUEST_S = 30.0
 Samples = npt.NDArray[np.float32]
 
 # Band-limited interpolation: a Kaiser-windowed sinc, 16 zero crossings each side.
@@ -32,11 +37,12 @@ class SpeechError(KioskError):
     code = "speech_error"
 
 
-def load_audio(path: Path | str) -> Samples:
+def load_audio(path: Path | str, *, max_s: float | None = None) -> Samples:
     """WAV, FLAC or MP3 at any rate and channel count -> 16 kHz mono float32.
 
-    Every way a file can be unusable is a SpeechError naming the file, so
-    `kiosk ask --audio` prints one line instead of an FFmpeg traceback.
+    `max_s`: decode at most this many seconds (the rest of the file is never read
+    into memory). Every way a file can be unusable is a SpeechError naming the file,
+    so `kiosk ask --audio` prints one line instead of an FFmpeg traceback.
     """
     path = Path(path)
     if not path.exists():
@@ -45,20 +51,47 @@ def load_audio(path: Path | str) -> Samples:
         raise SpeechError(f"audio file {path} is not a file", code="audio_unreadable")
     if path.stat().st_size == 0:
         raise SpeechError(f"audio file {path} is empty (0 bytes)", code="audio_empty")
-    from faster_whisper.audio import decode_audio
-
     try:
-        samples = decode_audio(str(path), sampling_rate=RATE)
+        data = _decode(path, None if max_s is None else int(max_s * RATE))
+    except SpeechError:
+        raise
     except Exception as exc:  # PyAV raises many error types (InvalidDataError, ValueError...)
         raise SpeechError(
             f"audio file {path} can't be read as WAV, FLAC or MP3 "
             f"({type(exc).__name__}: {str(exc).strip() or 'no detail'})",
             code="audio_unreadable",
         ) from None
-    data = np.asarray(samples, dtype=np.float32).reshape(-1)
     if data.size == 0:
         raise SpeechError(f"audio file {path} holds no sound (0 samples)", code="audio_empty")
     return data
+
+
+def _decode(path: Path, limit: int | None) -> Samples:
+    """16 kHz mono samples of the file, at most `limit` of them, decoded as they stream."""
+    import av
+
+    chunks: list[npt.NDArray[np.float32]] = []
+    total = 0
+    with av.open(str(path), metadata_errors="ignore") as container:
+        if not container.streams.audio:
+            raise SpeechError(f"audio file {path} has no audio stream", code="audio_unreadable")
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+        frames = container.decode(container.streams.audio[0])
+        for frame in _with_flush(frames):
+            for out in resampler.resample(frame):
+                chunk = out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
+                chunks.append(chunk)
+                total += chunk.size
+            if limit is not None and total >= limit:
+                break
+    data = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    return data[:limit] if limit is not None else data
+
+
+def _with_flush(frames: Iterator[Any]) -> Iterator[Any]:
+    """The decoded frames, then None: the resampler's own buffered tail comes out last."""
+    yield from frames
+    yield None
 
 
 def _as_float(data: npt.NDArray[np.generic]) -> Samples:

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -37,6 +38,7 @@ from kiosk.llm.loader import load_or_templates
 from kiosk.ops.sdnotify import Notifier
 from kiosk.ops.staff import KioskStatus
 from kiosk.ops.staffauth import PinGate
+from kiosk.ui.plain import plain
 from kiosk.voice.events import (
     Heard,
     MicrophoneLost,
@@ -52,6 +54,9 @@ log = logging.getLogger(__name__)
 
 CALM_ERROR = "Sorry, something went wrong on my side. Please try again, or press Call staff."
 NO_MICROPHONE = "There is no microphone working here, so please type your request."
+ON_THE_WAY = "Someone is on the way to this kiosk."
+STILL_THERE = "Still there? Touch the screen or type to carry on; otherwise I'll start over soon."
+STILL_THERE_S = 15.0  # how long before the idle wipe the kiosk asks
 STATE_READY = "Ready"
 STATE_LISTENING = "Listening..."
 STATE_THINKING = "Thinking..."
@@ -77,18 +82,21 @@ class ProductCard(Static):
 
     def __init__(self, card: Card) -> None:
         self.card = card
-        super().__init__(self._text(card), classes="card")
+        super().__init__(self._text(card), classes="card", markup=False)
 
     @staticmethod
-    def _text(c: Card) -> str:
-        stock = f"[green]In stock ({c.stock})[/]" if c.stock > 0 else "[red]Out of stock[/]"
+    def _text(c: Card) -> Text:
+        """Catalog text as plain text (a name may hold '[/]'), styled around it."""
+        stock = (
+            plain(f"In stock ({c.stock})", "green") if c.stock > 0 else plain("Out of stock", "red")
+        )
         where = f"Aisle {c.aisle}" + (f", shelf {c.shelf}" if c.shelf else "") if c.aisle else ""
-        lines = [f"[b]{c.name}[/b]", f"[b]{format_price(c.price_cents)}[/b]", stock]
+        lines = [plain(c.name, "bold"), plain(format_price(c.price_cents), "bold"), stock]
         if where:
-            lines.append(where)
+            lines.append(plain(where))
         if c.fact:
-            lines.append(c.fact)
-        return "\n".join(lines)
+            lines.append(plain(c.fact))
+        return Text("\n").join(lines)
 
     def refresh_card(self, card: Card) -> None:
         self.card = card
@@ -134,6 +142,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.said_no_microphone = False
         self.recent_timings: deque[dict[str, float]] = deque(maxlen=10)
         self._pending: Static | None = None  # the reply being streamed in
+        self._call_announced: int | None = None  # the staff call "on the way" was said for
         # systemd: READY=1 once the models this screen loads are in (or failed and
         # templates/typing took over), WATCHDOG=1 from this event loop.
         self.notifier = Notifier()
@@ -163,7 +172,9 @@ class ShopperApp(App[None], inherit_bindings=False):
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
-            yield Static(f"[b]{self.cfg.store.name}[/b] - shopping help", id="title")
+            yield Static(
+                Text.assemble(plain(self.cfg.store.name, "bold"), " - shopping help"), id="title"
+            )
             yield Static(STATE_READY, id="state")
         yield VerticalScroll(id="conversation")
         yield HorizontalScroll(id="cards")
@@ -209,9 +220,12 @@ class ShopperApp(App[None], inherit_bindings=False):
         conversation.remove_children()
         self.query_one("#cards", HorizontalScroll).remove_children()
         conversation.mount(
-            Static(f"Hello, welcome to {self.cfg.store.name}! {WHAT_I_DO}\n{EXAMPLES}",
-                   classes="kiosk greeting")
-        )  # fmt: skip
+            Static(
+                plain(f"Hello, welcome to {self.cfg.store.name}! {WHAT_I_DO}\n{EXAMPLES}"),
+                classes="kiosk greeting",
+                markup=False,
+            )
+        )
 
     def set_state(self, text: str) -> None:
         self.query_one("#state", Static).update(text)
@@ -253,6 +267,8 @@ class ShopperApp(App[None], inherit_bindings=False):
     def on_key(self) -> None:
         self.last_input = time.monotonic()
         self.barge_in()
+        for note in self.query(".still-there"):
+            note.remove()  # still there: the warning goes
 
     def barge_in(self) -> None:
         """A key, a touch or typing: the shopper wants to talk, so the voice stops."""
@@ -273,6 +289,7 @@ class ShopperApp(App[None], inherit_bindings=False):
     def call_staff(self) -> None:
         self.barge_in()
         self.ask("call staff")
+        self.query_one("#ask", Input).focus()  # typing goes on; Enter doesn't call again
 
     @on(Button.Pressed, "#reset")
     def start_over(self) -> None:
@@ -280,8 +297,8 @@ class ShopperApp(App[None], inherit_bindings=False):
 
     def show_request(self, text: str) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
-        conversation.mount(Static(f"You: {text}", classes="shopper"))
-        self._pending = Static("...", classes="kiosk pending")
+        conversation.mount(Static(plain(f"You: {text}"), classes="shopper", markup=False))
+        self._pending = Static("...", classes="kiosk pending", markup=False)
         conversation.mount(self._pending)
         conversation.scroll_end(animate=False)
 
@@ -294,7 +311,7 @@ class ShopperApp(App[None], inherit_bindings=False):
     def stream_text(self, text: str) -> None:
         """Checked text as the assistant produces it: facts first, phrasing after."""
         if self._pending is not None:
-            self._pending.update(text)
+            self._pending.update(plain(text))
 
     @work(thread=True, exclusive=True, group="turn", exit_on_error=False)
     def run_turn(self, text: str) -> Reply:
@@ -314,7 +331,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         """From the voice session's thread (a worker, the speaker): onto this loop."""
         self.post_message(VoiceMessage(event))
 
-    def on_voice_message(self, message: VoiceMessage) -> None:
+    async def on_voice_message(self, message: VoiceMessage) -> None:
         event = message.event
         if isinstance(event, StateChanged):
             self.set_state(STATE_TEXT[event.state])
@@ -323,7 +340,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         elif isinstance(event, ReplyText):
             self.stream_text(event.text)
         elif isinstance(event, Replied):
-            self.show_reply(event.reply)
+            await self.show_reply(event.reply)
         elif isinstance(event, MicrophoneLost):
             self.speech_ready()
 
@@ -349,7 +366,7 @@ class ShopperApp(App[None], inherit_bindings=False):
             return
         self.said_no_microphone = True
         self.query_one("#conversation", VerticalScroll).mount(
-            Static(NO_MICROPHONE, classes="kiosk note")
+            Static(NO_MICROPHONE, classes="kiosk note", markup=False)
         )
 
     def action_talk(self) -> None:
@@ -391,7 +408,7 @@ class ShopperApp(App[None], inherit_bindings=False):
                 self._pending.remove()
                 self._pending = None
             self.query_one("#conversation", VerticalScroll).mount(
-                Static(CALM_ERROR, classes="kiosk error")
+                Static(CALM_ERROR, classes="kiosk error", markup=False)
             )
         elif event.worker.group == "speech":
             self.voice.problems.append(f"speech could not start: {event.worker.error}")
@@ -403,53 +420,67 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.voice.close()
 
     # -- output -----------------------------------------------------------------------
-    def show_reply(self, reply: Reply) -> None:
+    async def show_reply(self, reply: Reply) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
         if self._pending is not None:
-            self._pending.update(reply.text)
+            self._pending.update(plain(reply.text))
             self._pending.remove_class("pending")
             self._pending = None
         else:
-            conversation.mount(Static(reply.text, classes="kiosk"))
+            conversation.mount(Static(plain(reply.text), classes="kiosk", markup=False))
         conversation.scroll_end(animate=False)
         self.recent_timings.append(dict(reply.timings_ms))
         cards = self.query_one("#cards", HorizontalScroll)
         compare = self.query_one("#compare", DataTable)
         if reply.table:
             self.show_compare(reply.table)
-        elif reply.products:
-            compare.display = False
-            cards.display = True
-            cards.remove_children()
-            cards.mount_all([ProductCard(c) for c in reply.products])
+            return
+        compare.display = False  # an old comparison never stays under a later answer
+        cards.display = True
+        if reply.products:
+            # Awaited, so the new cards are laid out now (not at the next key or resize).
+            await cards.remove_children()
+            await cards.mount_all([ProductCard(c) for c in reply.products])
+            cards.scroll_home(animate=False)
         elif reply.actions and reply.actions[0].kind == ActionKind.SESSION_RESET:
-            cards.remove_children()
-            compare.display = False
-            cards.display = True
+            await cards.remove_children()
 
     def show_compare(self, table: list[list[str]]) -> None:
         """Two or more products side by side: one column each, one row per fact."""
         compare = self.query_one("#compare", DataTable)
         compare.clear(columns=True)
         header, *rows = table
-        compare.add_columns(*header)
+        compare.add_columns(*(plain(h) for h in header))
         for row in rows:
-            compare.add_row(*row)
+            compare.add_row(*(plain(cell) for cell in row))
         self.query_one("#cards", HorizontalScroll).display = False
         compare.display = True
 
     def refresh_cards(self) -> None:
-        """Staff changed a price or stock: the cards on screen follow at once."""
+        """Staff changed a price or stock, or took the call: the screen follows at once."""
         stamp = change_stamp(self.catalog.conn)
         if stamp == self._cards_stamp:
             return
         self._cards_stamp = stamp
+        self.follow_staff_call()
         shown = list(self.query(ProductCard))
         fresh = {p.id: p for p in self.catalog.products([c.card.id for c in shown])}
         for widget in shown:
             p = fresh.get(widget.card.id)
             if p is not None:
                 widget.refresh_card(Card.of(p, widget.card.fact))
+
+    def follow_staff_call(self) -> None:
+        """When staff acknowledge this visit's call, the shopper is told, once."""
+        call_id = self.session.staff_call
+        if call_id is None or call_id == self._call_announced:
+            return
+        call = self.catalog.staff_call(call_id)
+        if call is not None and call.status == "acknowledged":
+            self._call_announced = call_id
+            conversation = self.query_one("#conversation", VerticalScroll)
+            conversation.mount(Static(ON_THE_WAY, classes="kiosk note", markup=False))
+            conversation.scroll_end(animate=False)
 
     # -- privacy ----------------------------------------------------------------------
     def forget_old_requests(self) -> None:
@@ -460,10 +491,17 @@ class ShopperApp(App[None], inherit_bindings=False):
             log.warning("retention not applied: %s", type(exc).__name__)
 
     def wipe_if_idle(self) -> None:
-        if time.monotonic() - self.last_input > self.cfg.assistant.idle_timeout_s and (
-            self.session.turns or len(self.query(".shopper"))
-        ):
+        """A shopper who walked away: asked "Still there?" first, then wiped."""
+        idle = time.monotonic() - self.last_input
+        timeout = self.cfg.assistant.idle_timeout_s
+        if not (self.session.turns or len(self.query(".shopper"))):
+            return
+        if idle > timeout:
             self.wipe()
+        elif idle > timeout - min(STILL_THERE_S, timeout / 3) and not self.query(".still-there"):
+            conversation = self.query_one("#conversation", VerticalScroll)
+            conversation.mount(Static(STILL_THERE, classes="kiosk note still-there", markup=False))
+            conversation.scroll_end(animate=False)
 
     def wipe(self) -> None:
         """A new shopper starts clean: conversation, cards and session are forgotten."""

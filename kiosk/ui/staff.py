@@ -8,10 +8,12 @@ screen at its next refresh.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,7 +36,7 @@ from textual.worker import Worker, WorkerState
 from kiosk.catalog.records import format_price
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
-from kiosk.errors import KioskError
+from kiosk.errors import ImportError_, KioskError
 from kiosk.insights.describe import Draft
 from kiosk.llm.base import ChatModel
 from kiosk.ops.staff import (
@@ -50,6 +52,8 @@ from kiosk.ops.staff import (
     tech_lines,
 )
 from kiosk.ops.staffauth import PinGate
+from kiosk.text.control import printable
+from kiosk.ui.plain import plain
 
 
 class StaffScreen(Screen[None]):
@@ -101,8 +105,8 @@ class StaffScreen(Screen[None]):
                     yield Input(placeholder="value (empty: remove)", id="attr-value")
                     yield Button("Set attribute", id="attr-save")
                     yield Button("Draft description", id="describe")
-                yield Label("", id="edit-status")
-                yield Static("", id="product-details")
+                yield Label("", id="edit-status", markup=False)
+                yield Static("", id="product-details", markup=False)
                 with Vertical(id="draft-box"):
                     yield TextArea("", id="draft-text")
                     with Horizontal(classes="buttons"):
@@ -113,22 +117,28 @@ class StaffScreen(Screen[None]):
                 with Horizontal(classes="buttons"):
                     yield Input(placeholder="/path/to/products.csv", id="import-path")
                     yield Button("Import", id="import-run", variant="primary")
-                yield ProgressBar(id="import-progress", show_eta=False)
-                yield Static("", id="import-report")
+                with Horizontal(id="import-status"):
+                    yield ProgressBar(id="import-progress", show_eta=False)
+                    yield Label("", id="import-outcome")
+                with VerticalScroll():
+                    # Reports quote file contents: plain text, never read as markup.
+                    yield Static("", id="import-report", markup=False)
             with TabPane("Insights", id="insights"):
                 with Horizontal(classes="buttons"):
                     yield Button("Refresh", id="insights-refresh")
                     yield Button("Export CSV", id="insights-csv")
-                    yield Label("", id="insights-status")
+                    yield Label("", id="insights-status", markup=False)
                 with VerticalScroll():
-                    yield Static("Open this tab to build the report.", id="insights-report")
+                    yield Static(
+                        "Open this tab to build the report.", id="insights-report", markup=False
+                    )
             with TabPane("Technician", id="tech"):
                 with Horizontal(classes="buttons"):
                     yield Button("Test microphone", id="test-mic")
                     yield Button("Test speaker", id="test-speaker")
                     yield Button("Refresh", id="tech-refresh")
-                yield Label("", id="test-result")
-                yield Static("", id="tech-info")
+                yield Label("", id="test-result", markup=False)
+                yield Static("", id="tech-info", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -141,6 +151,22 @@ class StaffScreen(Screen[None]):
         self.query_one("#draft-box").display = False
         self.show_tech()
         self.set_interval(self.cfg.ui.refresh_s, self.refresh_calls)
+        self.last_activity = time.monotonic()
+        if not self.standalone:  # on the public screen: staff walk away, the console locks
+            self.set_interval(1.0, self.lock_if_idle)
+
+    # -- locking ------------------------------------------------------------------
+    def on_key(self) -> None:
+        self.last_activity = time.monotonic()
+
+    def on_mouse_down(self) -> None:
+        self.last_activity = time.monotonic()
+
+    def lock_if_idle(self) -> None:
+        """Back to the shopper screen after `ui.staff_idle_lock_s` without a key or touch;
+        opening the console again asks for the PIN."""
+        if time.monotonic() - self.last_activity >= self.cfg.ui.staff_idle_lock_s:
+            self.action_leave()
 
     # -- staff calls --------------------------------------------------------------
     def refresh_calls(self) -> None:
@@ -150,16 +176,16 @@ class StaffScreen(Screen[None]):
         rows = [(str(c.id), local_time(c.at), c.kiosk, c.looking_for, c.status) for c in calls]
         self.query_one("#calls-empty", Label).display = not rows
         current = [tuple(str(v) for v in table.get_row_at(i)) for i in range(table.row_count)]
-        if rows != current:
+        if [tuple(plain(v).plain for v in row) for row in rows] != current:
             table.clear()
-            for row in rows:
-                table.add_row(*row, key=row[0])
+            for row in rows:  # a shopper's words: shown as typed, never read as markup
+                table.add_row(*(plain(v) for v in row), key=row[0])
 
     def _selected_call(self) -> int | None:
         table = self.query_one("#call-table", DataTable)
         if table.row_count == 0:
             return None
-        return int(table.get_row_at(table.cursor_row)[0])
+        return int(str(table.get_row_at(table.cursor_row)[0]))
 
     @on(Button.Pressed, "#ack")
     def acknowledge(self) -> None:
@@ -189,9 +215,8 @@ class StaffScreen(Screen[None]):
         else:
             products = self.catalog.all_products(limit=200)
         for p in products:
-            table.add_row(
-                p.id, p.name, format_price(p.price_cents), str(p.stock), p.aisle, p.shelf, key=p.id
-            )
+            cells = (p.id, p.name, format_price(p.price_cents), str(p.stock), p.aisle, p.shelf)
+            table.add_row(*(plain(c) for c in cells), key=p.id)
 
     @on(DataTable.RowHighlighted, "#product-table")
     def product_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -207,7 +232,9 @@ class StaffScreen(Screen[None]):
         self.query_one("#edit-shelf", Input).value = product.shelf
         attrs = "; ".join(f"{k}: {v}" for k, v in sorted(product.attributes.items()))
         self.query_one("#product-details", Static).update(
-            f"[b]{product.name}[/b]\n{product.description}\n{attrs}"
+            Text.assemble(
+                plain(product.name, "bold"), "\n", plain(f"{product.description}\n{attrs}")
+            )
         )
         self.query_one("#draft-box").display = False
 
@@ -348,7 +375,10 @@ class StaffScreen(Screen[None]):
             report.update("Type the path of a catalog file or folder first.")
             return
         self.query_one("#import-run", Button).disabled = True
-        self.query_one("#import-progress", ProgressBar).update(total=None, progress=0)
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.remove_class("-failed")
+        bar.update(total=None, progress=0)
+        self.query_one("#import-outcome", Label).remove_class("-failed").update("")
         report.update(f"Importing {raw} ...")
         self.run_import(Path(raw).expanduser())
 
@@ -366,10 +396,13 @@ class StaffScreen(Screen[None]):
             s = import_paths(conn, [path], progress=progress)
         finally:
             conn.close()
-        return (
-            f"Imported {s.products} products, {s.documents} documents, {s.reviews} reviews"
-            + (f" ({s.skipped} rows skipped)" if s.skipped else "")
-            + f" from {path}."
+        return "\n".join(
+            [
+                f"Imported {s.products} products, {s.documents} documents, {s.reviews} reviews"
+                + (f" ({s.skipped} rows skipped)" if s.skipped else "")
+                + f" from {path}.",
+                *s.report(),
+            ]
         )
 
     def import_progress(self, done: int, total: int | None) -> None:
@@ -395,17 +428,31 @@ class StaffScreen(Screen[None]):
             return
         self.query_one("#import-run", Button).disabled = False
         report = self.query_one("#import-report", Static)
+        bar = self.query_one("#import-progress", ProgressBar)
+        outcome = self.query_one("#import-outcome", Label)
         if event.state == WorkerState.SUCCESS:
-            report.update(str(event.worker.result))
+            bar.update(total=1, progress=1)
+            outcome.update("Done")
+            report.update(printable(str(event.worker.result)))
             self.show_products(self.query_one("#product-search", Input).value)
             self.show_tech()
             return
         error = event.worker.error
-        if isinstance(error, KioskError):
+        # The bar stops showing "--%" (still reading) and says the import failed.
+        bar.add_class("-failed")
+        bar.update(total=1, progress=1)
+        outcome.add_class("-failed")
+        if isinstance(error, ImportError_):
+            n = len(error.problems) + error.more
+            outcome.update(f"Failed: {n} problem{'s' if n != 1 else ''}")
+            text = f"Not imported; the catalog is unchanged.\n{error.message}"
+        elif isinstance(error, KioskError):
+            outcome.update("Failed")
             text = f"Not imported; the catalog is unchanged.\n{error.message}"
         else:
+            outcome.update("Failed")
             text = f"Not imported; the catalog is unchanged.\n{type(error).__name__}: {error}"
-        report.update(text)
+        report.update(printable(text))
 
     # -- technician tests -----------------------------------------------------------
     @on(Button.Pressed, "#tech-refresh")
@@ -441,7 +488,12 @@ class StaffScreen(Screen[None]):
 
 
 class PinScreen(ModalScreen[bool]):
-    """Asks for the staff PIN; the gate limits wrong attempts."""
+    """Asks for the staff PIN; the gate limits wrong attempts.
+
+    While locked out the dialog stays up, swallowing what is typed and counting down,
+    so a PIN typed during the lockout never lands in the shopper's request box (and
+    from there in the request log). Escape closes it.
+    """
 
     def __init__(self, gate: PinGate) -> None:
         super().__init__()
@@ -451,19 +503,38 @@ class PinScreen(ModalScreen[bool]):
         with Vertical(id="pin-box"):
             yield Label("Staff PIN", id="pin-title")
             yield Input(password=True, id="pin")
-            yield Label("", id="pin-status")
+            yield Label("", id="pin-status", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).focus()
+        self.show_lock()
+        self.set_interval(1.0, self.show_lock)
+
+    def show_lock(self) -> None:
+        """The countdown while locked; the PIN field again when the lockout is over."""
+        left = self.gate.locked_for()
+        field = self.query_one("#pin", Input)
+        status = self.query_one("#pin-status", Label)
+        if left > 0:
+            field.value = ""
+            status.update(f"Too many tries. Locked for {left:.0f} s. Esc to go back.")
+        elif str(status.render()).startswith("Too many tries"):
+            status.update("Enter the staff PIN.")
+
+    @on(Input.Changed, "#pin")
+    def typed_while_locked(self, event: Input.Changed) -> None:
+        if self.gate.locked_for() > 0 and event.value:
+            event.input.value = ""  # swallowed: nothing typed now goes anywhere
 
     @on(Input.Submitted, "#pin")
     def submitted(self, event: Input.Submitted) -> None:
         pin, event.input.value = event.value, ""
-        if self.gate.try_pin(pin):
+        if self.gate.locked_for() > 0:
+            self.show_lock()
+        elif self.gate.try_pin(pin):
             self.dismiss(True)
         elif self.gate.locked_for() > 0:
-            self.query_one("#pin-status", Label).update("Too many tries. Locked for a while.")
-            self.dismiss(False)
+            self.show_lock()
         else:
             self.query_one("#pin-status", Label).update("Wrong PIN.")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from kiosk.assistant.checker import FactSheet
+from kiosk.assistant.quote import Held, quotable
 from kiosk.assistant.reply import Card, Intent, Reply, Source, SourceKind
 from kiosk.assistant.session import Session
 from kiosk.assistant.understand import Understanding, kind_of
@@ -78,14 +79,17 @@ def fact_sheet(products: list[Product], texts: list[str]) -> FactSheet:
     sheet = FactSheet()
     for p in products:
         sheet.product_ids.add(p.id)
+        sheet.names[p.id] = p.name
         sheet.prices[p.id] = {p.price_cents} | {
             v.price_cents for v in p.variants if v.price_cents is not None
         }
         sheet.stock[p.id] = p.stock
         sheet.aisles[p.id] = p.aisle
+        sheet.shelves[p.id] = p.shelf
+        # The row as words: how many are in stock is not something a reply says.
         sheet.add(
             f"{p.name} {p.brand} {p.category} {format_price(p.price_cents)} "
-            f"aisle {p.aisle} shelf {p.shelf} stock {p.stock}"
+            f"aisle {p.aisle} shelf {p.shelf} {'in stock' if p.in_stock else 'out of stock'}"
         )
         sheet.in_stock_any |= p.in_stock
         sheet.out_of_stock_any |= not p.in_stock
@@ -120,10 +124,10 @@ def about(intent: Intent, text: str, products: list[Product]) -> Outcome:
 
 
 def key_fact(p: Product) -> str:
-    """One fact for a product card, from its specs."""
+    """One fact for a product card, from its specs (that pass the quote check)."""
     a = p.attributes
     for key in ("capacity", "temperature_rating", "rainfly_waterproof_rating", "weight"):
-        if key in a and str(a[key]).strip():
+        if key in a and str(a[key]).strip() and quotable(str(a[key]), "specs", Held.of(p)):
             return f"{key.replace('_', ' ')}: {a[key]}"
     return ""
 

@@ -15,6 +15,7 @@ from kiosk.assistant.act.base import (
     where,
 )
 from kiosk.assistant.act.find import search_relaxed
+from kiosk.assistant.quote import Held, quotable
 from kiosk.assistant.reply import Intent, Reply, Source, SourceKind
 from kiosk.assistant.session import Session
 from kiosk.assistant.understand import Understanding
@@ -60,7 +61,17 @@ class CompareHandler:
             return Outcome(Reply(Intent.COMPARE, text, cards(products)))
         s.shown = [p.id for p in products]
         s.focus = []
-        keys = [k for k in COMPARE_KEYS if sum(1 for p in products if k in p.attributes) >= 2]
+        # Spec values are catalog text: one that fails the quote check is not shown.
+        held = {p.id: Held.for_product(catalog, p) for p in products}
+        specs = {
+            p.id: {
+                k: str(v)
+                for k, v in p.attributes.items()
+                if k in COMPARE_KEYS and quotable(str(v), "specs", held[p.id])
+            }
+            for p in products
+        }
+        keys = [k for k in COMPARE_KEYS if sum(1 for p in products if k in specs[p.id]) >= 2]
         table = [
             ["", *[p.name for p in products]],
             ["price", *[format_price(p.price_cents) for p in products]],
@@ -68,17 +79,16 @@ class CompareHandler:
             ["where", *[where(p) or "-" for p in products]],
         ]
         table += [
-            [k.replace("_", " "), *[str(p.attributes.get(k, "-")) for p in products]]
-            for k in keys[:4]
+            [k.replace("_", " "), *[specs[p.id].get(k, "-") for p in products]] for k in keys[:4]
         ]
         parts = []
         for p in products:
-            specs = ", ".join(
-                f"{k.replace('_', ' ')} {p.attributes[k]}" for k in keys[:3] if k in p.attributes
+            said = ", ".join(
+                f"{k.replace('_', ' ')} {specs[p.id][k]}" for k in keys[:3] if k in specs[p.id]
             )
             parts.append(
                 f"The {p.name} is {format_price(p.price_cents)}, {stock_phrase(p)}"
-                + (f", {specs}" if specs else "")
+                + (f", {said}" if said else "")
                 + "."
             )
         cheaper = min(products, key=lambda p: p.price_cents)

@@ -6,7 +6,6 @@ its source; a question the data can't answer says so and offers staff.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import ClassVar
 
@@ -22,8 +21,14 @@ from kiosk.assistant.act.base import (
     where,
 )
 from kiosk.assistant.act.find import find, search_relaxed
-from kiosk.assistant.facts import Fact, product_facts, review_summary, warranty_fact
-from kiosk.assistant.reply import Intent, Reply, Source, SourceKind
+from kiosk.assistant.facts import (
+    Fact,
+    description_fact,
+    product_facts,
+    review_summary,
+    warranty_fact,
+)
+from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
 from kiosk.assistant.understand import Understanding
 from kiosk.catalog.records import Product, format_price
@@ -105,11 +110,17 @@ class InfoHandler:
             s.shown = [p.id]
         facts = self._facts(u, p)
         if not facts:
-            text = (
-                f"I don't have that detail for the {p.name}. It is "
+            # Nothing quotable answers it: the structured facts, and staff for the rest.
+            row = (
                 f"{format_price(p.price_cents)}, {stock_phrase(p)}"
                 + (f", {where(p)}" if p.aisle else "")
-                + ". A member of staff can tell you more."
+                + "."
+            )
+            text = (
+                f"The {p.name} is {row} A member of staff can tell you more about it."
+                if u.overview
+                else f"I don't have that detail for the {p.name}. It is {row} "
+                "A member of staff can tell you more."
             )
             reply = Reply(Intent.PRODUCT_INFO, text, cards([p]), [product_source(p)])
             return Outcome(reply, fact_sheet([p], [text]))
@@ -146,6 +157,6 @@ class InfoHandler:
         if not facts:
             facts = product_facts(catalog, p, u.words)
         if not facts and u.overview:
-            first = re.split(r"(?<=[.!?])\s+", p.description.strip())[:2]
-            facts = [Fact(" ".join(first), Source(SourceKind.DESCRIPTION, p.id, p.name), 1.0)]
+            described = description_fact(catalog, p)
+            facts = [described] if described else []
         return facts

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from kiosk.assistant.act.base import EXAMPLES, WHAT_I_DO, ActContext, Outcome, fact_sheet, targets
+from kiosk.assistant.act.base import (
+    EXAMPLES,
+    WHAT_I_DO,
+    ActContext,
+    Outcome,
+    cards,
+    fact_sheet,
+    targets,
+)
+from kiosk.assistant.facts import Fact, return_policy, warranty_fact
 from kiosk.assistant.reply import Action, ActionKind, Intent, Reply
 from kiosk.assistant.session import Session
-from kiosk.assistant.understand import Greeting, Understanding
+from kiosk.assistant.understand import Greeting, Understanding, kind_of
+from kiosk.catalog.records import Product
+from kiosk.catalog.repository import StaffCall
 from kiosk.text.privacy import redact
 
 
@@ -27,40 +38,122 @@ class ServiceHandler:
 
     def act(self, u: Understanding, s: Session) -> Outcome:
         if u.intent == Intent.CALL_STAFF:
-            return self.call_staff(s)
+            return self.call_staff(u, s)
         if u.intent == Intent.FEEDBACK:
             return self.feedback(u, s)
         if u.intent == Intent.GREETING:
-            return self.greeting(u)
+            return self.greeting(u, s)
         text = f"Sorry, I can't help with that here. {WHAT_I_DO}"
         return Outcome(Reply(Intent.OUT_OF_SCOPE, text), fact_sheet([], [text]))
 
-    def call_staff(self, s: Session) -> Outcome:
+    def call_staff(self, u: Understanding, s: Session) -> Outcome:
+        """One open call per visit: asking again refreshes it (and says so).
+
+        The reason staff see is this request when it says what is wanted ("help me find
+        a tent for four"), else the one before it (the button after "show me tents").
+        """
         catalog = self.ctx.catalog
         wanted = [p.name for p in catalog.products(s.focus or s.shown[:3])]
-        note = "; ".join(x for x in (redact(s.last_request), ", ".join(wanted)) if x)
-        with catalog.write() as w:
-            call_id = w.add_staff_call(note or "help at the kiosk", self.ctx.kiosk_id)
-        text = (
-            "I've called a member of staff; someone will come to this kiosk shortly. "
-            "You can keep asking me things while you wait."
-        )
+        asked = u.note if (u.products or u.category or u.kind) else redact(s.last_request)
+        note = "; ".join(x for x in (asked, ", ".join(wanted)) if x) or "help at the kiosk"
+        open_call, call_id = self._place_call(s, note)
+        if open_call is not None and open_call.status == "acknowledged":
+            text = "A member of staff is already on the way; I've told them you're still waiting."
+        elif open_call is not None and open_call.status == "open":
+            text = (
+                "I've already called a member of staff and reminded them; someone will come "
+                "to this kiosk shortly."
+            )
+        else:
+            text = (
+                "I've called a member of staff; someone will come to this kiosk shortly. "
+                "You can keep asking me things while you wait."
+            )
         action = Action(ActionKind.STAFF_CALL, str(call_id), note)
         return Outcome(Reply(Intent.CALL_STAFF, text, actions=[action]), fact_sheet([], [text]))
 
+    def _place_call(self, s: Session, note: str) -> tuple[StaffCall | None, int]:
+        """This visit's call: the open one refreshed with the new reason, else a new one."""
+        catalog = self.ctx.catalog
+        open_call = catalog.staff_call(s.staff_call) if s.staff_call is not None else None
+        with catalog.write() as w:
+            if open_call is not None and open_call.status != "closed":
+                w.refresh_staff_call(open_call.id, note)
+                call_id = open_call.id
+            else:
+                call_id = w.add_staff_call(note, self.ctx.kiosk_id)
+        s.staff_call = call_id
+        return open_call, call_id
+
     def feedback(self, u: Understanding, s: Session) -> Outcome:
         product = targets(self.ctx, u, s)[:1] if (u.products or u.reference) else []
+        if u.complaint and not product:
+            product = self._owned(u, s)
         with self.ctx.catalog.write() as w:
             fid = w.add_feedback(u.note, product[0].id if product else None)
-        text = "Thank you for your feedback. I've passed it on to the store."
         action = Action(ActionKind.FEEDBACK_SAVED, str(fid))
+        if u.complaint:
+            return self.complaint(u, s, product[0] if product else None, action)
+        text = "Thank you for your feedback. I've passed it on to the store."
         return Outcome(Reply(Intent.FEEDBACK, text, actions=[action]))
 
-    def greeting(self, u: Understanding) -> Outcome:
+    def _owned(self, u: Understanding, s: Session) -> list[Product]:
+        """The product a complaint is about: the one of that kind on screen or bought,
+        or the store's only product of that kind."""
+        catalog = self.ctx.catalog
+        pool = catalog.products(s.focus or s.shown)
+        if s.customer_id:
+            customer = catalog.customer(s.customer_id)
+            if customer:
+                pool += catalog.products([o.product_id for o in customer.orders])
+        if u.category:
+            pool += catalog.products(catalog.ids_in_category(u.category))
+        fitting = [
+            p
+            for p in pool
+            if kind_of(p.name, u.kind) and (not u.category or p.category == u.category)
+        ]
+        unique = list({p.id: p for p in fitting}.values())
+        return unique[:1] if len(unique) == 1 else []
+
+    def complaint(
+        self, u: Understanding, s: Session, product: Product | None, saved: Action
+    ) -> Outcome:
+        """Sorry; the product's warranty and return terms; a member of staff to follow up
+        (in the queue, marked as a complaint)."""
+        catalog = self.ctx.catalog
+        facts: list[Fact] = []
+        if product is not None:
+            warranty = warranty_fact(catalog, product)
+            facts += [warranty] if warranty else []
+            facts += return_policy(catalog, product, s.membership)[:1]
+        note = f"complaint (follow up): {u.note}"[:300]
+        if product is not None:
+            note += f"; {product.name}"
+        _open, call_id = self._place_call(s, note)
+        about = f" with the {product.name}" if product is not None else ""
+        parts = [f"I'm sorry about the trouble{about}."]
+        parts += [f.text for f in facts]
+        parts.append("I've asked a member of staff to come and help you with it here.")
+        text = " ".join(parts)
+        sources = [f.source for f in facts]
+        products = [product] if product is not None else []
+        reply = Reply(
+            Intent.FEEDBACK,
+            text,
+            cards(products),
+            sources,
+            actions=[saved, Action(ActionKind.STAFF_CALL, str(call_id), note)],
+        )
+        return Outcome(reply, fact_sheet(products, [text]))
+
+    def greeting(self, u: Understanding, s: Session) -> Outcome:
         if u.greeting == Greeting.THANKS:
             text = "You're welcome! Is there anything else I can help you find?"
         elif u.greeting == Greeting.BYE:
             text = "Goodbye, and enjoy your day!"
+        elif s.turns and not u.start_over:  # greeted already: not the whole speech again
+            text = "Hello again! What can I help you find?"
         else:
             text = f"Hello, welcome to {self.ctx.store_name}! {WHAT_I_DO} {EXAMPLES}"
         return Outcome(Reply(Intent.GREETING, text), fact_sheet([], [text]))

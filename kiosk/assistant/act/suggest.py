@@ -29,7 +29,11 @@ class SuggestHandler:
         self.ctx = ctx
 
     def act(self, u: Understanding, s: Session) -> Outcome:
-        outcome = suggest(self.ctx, s)
+        named = self.ctx.catalog.products([m.product_id for m in u.products[:1]])
+        if named:  # "what goes with the TrailMaster?": that product is the focus now
+            s.focus = [named[0].id]
+        category = named[0].category if named else u.category
+        outcome = suggest(self.ctx, s, category=category if u.products or u.category else None)
         if outcome is not None:
             s.shown = [c.id for c in outcome.reply.products]
             return outcome
@@ -38,10 +42,14 @@ class SuggestHandler:
         return Outcome(Reply(Intent.RECOMMEND, NOTHING_TO_SUGGEST))
 
 
-def suggest(ctx: ActContext, session: Session) -> Outcome | None:
-    """Accessories for the loyalty customer's orders, else for the product in focus."""
+def suggest(ctx: ActContext, session: Session, category: str | None = None) -> Outcome | None:
+    """Accessories for a named category, else the loyalty customer's orders, else for the
+    product in focus."""
     catalog = ctx.catalog
-    if session.customer_id:
+    if category:
+        found = accessories_for_categories(catalog, [category], limit=ctx.limit)
+        intro = f"Customers who buy {category.lower()} here often also get"
+    elif session.customer_id:
         found = accessories_for(catalog, session.customer_id, limit=ctx.limit)
         intro = "These go well with what you've bought here before"
     else:

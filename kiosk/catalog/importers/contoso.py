@@ -14,7 +14,6 @@ catalog file.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,14 +24,25 @@ from typing import Any
 
 from kiosk.catalog.importers.base import (
     Batch,
+    Problems,
     RowTick,
     csv_header,
     csv_rows,
+    list_dir,
+    load_json,
     read_text,
     snake,
     ticker,
 )
-from kiosk.catalog.records import Customer, Document, Order, ProductRecord, Review, parse_price
+from kiosk.catalog.records import (
+    MAX_STOCK,
+    Customer,
+    Document,
+    Order,
+    ProductRecord,
+    Review,
+    parse_price,
+)
 from kiosk.errors import ImportError_
 
 PRODUCT_COLUMNS = ("id", "name", "price", "category", "brand", "description")
@@ -262,26 +272,24 @@ def _iso_date(text: str) -> str:
 CONTACT_KEYS = ("email", "phone", "address")
 
 
-def parse_customer(path: Path) -> tuple[Customer, set[str]]:
+def parse_customer(path: Path, batch: Batch) -> tuple[Customer, set[str]]:
     """Tier and orders only; names, emails, phones and addresses are never kept.
 
     The contact strings are returned (not stored) so other text in the same
     import can be checked for them.
     """
     where = str(path)
-    text = read_text(path)
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportError_(
-            f"invalid JSON: {exc.msg} (column {exc.colno})", path=where, line=exc.lineno
-        ) from None
+    data: Any = load_json(read_text(path), where)
     if not isinstance(data, dict):
         raise ImportError_("expected a customer object", path=where, line=1)
+
+    def text(value: Any, label: str) -> str:
+        return str(batch.clean(str(value), where, None, label)).strip()
+
     cid = data.get("id")
     if cid is None or isinstance(cid, bool) or not str(cid).strip():
         raise ImportError_("customer id is missing", path=where, field="id")
-    membership = str(data.get("membership") or "").strip()
+    membership = text(data.get("membership") or "", "membership")
     if membership.lower() in ("", "nan", "null", "none"):
         membership = "None"
     raw_orders = data.get("orders") or []
@@ -295,17 +303,26 @@ def parse_customer(path: Path) -> tuple[Customer, set[str]]:
         order_id, product_id, quantity = raw.get("id"), raw.get("productId"), raw.get("quantity")
         if order_id is None or product_id is None:
             raise ImportError_(f"{label} needs id and productId", path=where, field=label)
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 0 < quantity <= MAX_STOCK
+        ):
             raise ImportError_(
-                f"quantity {quantity!r} is not a positive whole number",
+                f"quantity {str(quantity)[:40]} is not a whole number from 1 to {MAX_STOCK:,}",
                 path=where,
                 field=f"{label}.quantity",
             )
         orders.append(
-            Order(str(order_id), str(product_id), quantity, _iso_date(str(raw.get("date") or "")))
+            Order(
+                text(order_id, f"{label}.id"),
+                text(product_id, f"{label}.productId"),
+                quantity,
+                _iso_date(text(raw.get("date") or "", f"{label}.date")),
+            )
         )
     contacts = {str(data[k]).strip() for k in CONTACT_KEYS if isinstance(data.get(k), str)}
-    customer = Customer(id=str(cid).strip(), membership=membership, orders=tuple(orders))
+    customer = Customer(id=text(cid, "id"), membership=membership, orders=tuple(orders))
     return customer, {c for c in contacts if len(c) >= 6}
 
 
@@ -321,9 +338,11 @@ def scrub(text: str, contacts: set[str]) -> str:
     return "\n".join(line for line in text.split("\n") if not any(c in line for c in contacts))
 
 
-def _product_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _product_rows(
+    path: Path, batch: Batch, problems: Problems
+) -> Iterator[tuple[int, dict[str, str]]]:
     where = str(path)
-    rows = csv_rows(read_text(path), where)
+    rows = csv_rows(read_text(path), where, batch)
     header = [h.lower() for h in csv_header(rows, where, ", ".join(PRODUCT_COLUMNS))]
     missing = [c for c in ("id", "name", "price") if c not in header]
     if missing:
@@ -338,83 +357,128 @@ def _product_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise ImportError_(
-                f"row has {len(row)} fields but the header has {len(header)} columns",
-                path=where,
-                line=line,
+            problems.add(
+                ImportError_(
+                    f"row has {len(row)} fields but the header has {len(header)} columns",
+                    path=where,
+                    line=line,
+                )
             )
+            continue
         yield line, dict(zip(header, row, strict=True))
 
 
-def parse_store(root: Path, *, tick: RowTick | None = None) -> Batch:
-    """Read and validate the whole store folder; nothing is written here."""
+def _given(row: dict[str, str], key: str) -> str | None:
+    """A column's text, or None when the file has no such column or the cell is empty."""
+    value = row.get(key, "").strip()
+    return value or None
+
+
+def parse_store(root: Path, *, problems: Problems, tick: RowTick | None = None) -> Batch:
+    """Read and validate the whole store folder; nothing is written here.
+
+    Problems with rows, manuals and customer files go to `problems` and reading
+    goes on; a folder or products.csv that can't be read at all is raised.
+    """
     step = ticker(tick)
     csv_path = root / "products.csv"
     where = str(csv_path)
     batch = Batch(source=str(root), fmt="contoso")
-    base: dict[str, tuple[int, dict[str, str]]] = {}
-    for line, row in _product_rows(csv_path):
+    base: dict[str, tuple[int, dict[str, str], int]] = {}
+    listed: set[str] = set()  # every id in products.csv, its row good or not
+    for line, row in _product_rows(csv_path, batch, problems):
         step()
         batch.rows += 1
+        listed.add(row["id"].strip())
+        ok = True
         for name in ("id", "name", "price"):
             if not row.get(name, "").strip():
-                raise ImportError_(f"{name} is empty", path=where, line=line, field=name)
+                problems.add(ImportError_(f"{name} is empty", path=where, line=line, field=name))
+                ok = False
         pid = row["id"].strip()
-        if pid in base:
-            raise ImportError_(
-                f"duplicate id '{pid}' (first on line {base[pid][0]})",
-                path=where,
-                line=line,
-                field="id",
+        if pid and pid in base:
+            problems.add(
+                ImportError_(
+                    f"duplicate id '{pid}' (first on line {base[pid][0]})",
+                    path=where,
+                    line=line,
+                    field="id",
+                )
             )
-        try:
-            parse_price(row["price"])
-        except ValueError as exc:
-            raise ImportError_(str(exc), path=where, line=line, field="price") from None
-        base[pid] = (line, row)
+            continue
+        price = 0
+        if row["price"].strip():
+            try:
+                price = parse_price(row["price"])
+            except ValueError as exc:
+                problems.add(ImportError_(str(exc), path=where, line=line, field="price"))
+                ok = False
+        if ok:
+            base[pid] = (line, row, price)
 
     # Customers first: their contact details must be kept out of the manuals' text too.
     contacts: set[str] = set()
     customers_dir = root / "customers"
     if customers_dir.is_dir():
         seen: dict[str, Path] = {}
-        for path in sorted(customers_dir.glob("*.json")):
+        for path in list_dir(customers_dir):
+            if path.suffix != ".json" or path.name.startswith("."):
+                continue
             step()
             batch.rows += 1
-            customer, found = parse_customer(path)
+            try:
+                customer, found = parse_customer(path, batch)
+            except ImportError_ as exc:
+                problems.add(exc)
+                continue
             if customer.id in seen:
-                raise ImportError_(
-                    f"customer id '{customer.id}' is also in {seen[customer.id].name}",
-                    path=str(path),
-                    field="id",
+                problems.add(
+                    ImportError_(
+                        f"customer id '{customer.id}' is also in {seen[customer.id].name}",
+                        path=str(path),
+                        field="id",
+                    )
                 )
+                continue
             seen[customer.id] = path
             contacts |= found
             batch.customers.append(customer)
 
     manuals: dict[str, Manual] = {}
-    for md in sorted((root / "manuals").iterdir()):
+    for md in list_dir(root / "manuals"):
         if not md.is_file() or md.name.startswith("."):
             continue
         match = MANUAL_NAME.match(md.name)
         if not match:
             if md.suffix.lower() == ".md":
-                raise ImportError_(
-                    "manual names must be product_info_<id>.md, <id> from products.csv",
-                    path=str(md),
+                problems.add(
+                    ImportError_(
+                        "manual names must be product_info_<id>.md, <id> from products.csv",
+                        path=str(md),
+                    )
                 )
             continue
         pid = match.group("id")
-        if pid not in base:
-            raise ImportError_(
-                f"manual for product id '{pid}', which is not in products.csv",
-                path=str(md),
+        if pid not in listed:
+            problems.add(
+                ImportError_(
+                    f"manual for product id '{pid}', which is not in products.csv",
+                    path=str(md),
+                )
             )
+            continue
+        if pid not in base:
+            continue  # its row in products.csv has a problem, already reported
         step()
         batch.rows += 1
-        manuals[pid] = parse_manual(pid, scrub(read_text(md), contacts), f"manuals/{md.name}")
+        try:
+            text = batch.clean(read_text(md), str(md), None)
+        except ImportError_ as exc:
+            problems.add(exc)
+            continue
+        manuals[pid] = parse_manual(pid, scrub(text, contacts), f"manuals/{md.name}")
 
-    for pid, (line, row) in base.items():
+    for pid, (line, row, price) in base.items():
         manual = manuals.get(pid)
         extra: list[str] = []
         attributes: dict[str, Any] = {}
@@ -425,16 +489,17 @@ def parse_store(root: Path, *, tick: RowTick | None = None) -> Batch:
             batch.documents += manual.documents
             batch.reviews[pid] = manual.reviews
             batch.doc_prefixes[pid] = f"contoso:{pid}:"
+        description = _given(row, "description")
         batch.products.append(
             ProductRecord(
                 id=pid,
                 name=row["name"].strip(),
-                price_cents=parse_price(row["price"]),
-                brand=row.get("brand", "").strip(),
-                category=row.get("category", "").strip(),
-                description=scrub(row.get("description", "").strip(), contacts),
+                price_cents=price,
+                brand=_given(row, "brand"),
+                category=_given(row, "category"),
+                description=scrub(description, contacts) if description is not None else None,
                 attributes=attributes,
-                extra_text=". ".join(extra),
+                extra_text=". ".join(extra) if manual is not None else None,
             )
         )
         batch.lines[pid] = line

@@ -5,15 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from kiosk.catalog.importers.base import Batch, RowTick, csv_header, csv_rows, read_text, ticker
+from kiosk.catalog.importers.base import (
+    Batch,
+    Problems,
+    RowTick,
+    csv_header,
+    csv_rows,
+    read_text,
+    ticker,
+)
 from kiosk.catalog.importers.rows import COLUMNS_HELP, REQUIRED, Row, build_products
 from kiosk.errors import ImportError_
 
 
-def parse_csv(path: Path, *, tick: RowTick | None = None) -> Batch:
-    """A products CSV: UTF-8, header row, one product (or one variant) per row."""
+def parse_csv(path: Path, *, problems: Problems, tick: RowTick | None = None) -> Batch:
+    """A products CSV: UTF-8, header row, one product (or one variant) per row.
+
+    Row problems go to `problems` (reading goes on); a problem with the file
+    itself (unreadable, no header, broken quoting) is raised.
+    """
     where = str(path)
-    rows = csv_rows(read_text(path), where)
+    batch = Batch(source=where, fmt="csv")
+    rows = csv_rows(read_text(path), where, batch)
     header = csv_header(rows, where, COLUMNS_HELP)
     keys = [h.lower() for h in header]
     missing = [name for name in REQUIRED if name not in keys]
@@ -32,13 +45,18 @@ def parse_csv(path: Path, *, tick: RowTick | None = None) -> Batch:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(keys):
-                raise ImportError_(
-                    f"row has {len(row)} fields but the header has {len(keys)} columns "
-                    f"({', '.join(header)}); is a comma unquoted or a field missing?",
-                    path=where,
-                    line=line,
+                problems.add(
+                    ImportError_(
+                        f"row has {len(row)} fields but the header has {len(keys)} columns "
+                        f"({', '.join(header)}); is a comma unquoted or a field missing?",
+                        path=where,
+                        line=line,
+                    )
                 )
+                continue
             yield Row(line, dict(zip(keys, row, strict=True)))
 
-    products, lines, count = build_products(records(), where, ticker(tick))
-    return Batch(source=where, fmt="csv", products=products, lines=lines, rows=count)
+    batch.products, batch.lines, batch.rows = build_products(
+        records(), where, ticker(tick), problems
+    )
+    return batch

@@ -8,15 +8,17 @@ manager can fix the feed in a text editor without guessing.
 from __future__ import annotations
 
 import json
-import re
+import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from kiosk.catalog.importers.base import snake
-from kiosk.catalog.records import ProductRecord, Variant, parse_price
+from kiosk.catalog.importers.base import Problems, snake
+from kiosk.catalog.records import ProductRecord, VariantRecord, parse_count, parse_price
 from kiosk.errors import ImportError_
+
+T = TypeVar("T")
 
 REQUIRED = ("id", "name", "price")
 # Columns with a place of their own in the catalog; the rest become attributes.
@@ -41,6 +43,14 @@ class _Bad(Exception):
         self.field = fld
 
 
+class _Many(Exception):
+    """Every field-level problem of one row."""
+
+    def __init__(self, bad: list[_Bad]) -> None:
+        super().__init__(bad[0].reason)
+        self.bad = bad
+
+
 def _absent(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -54,9 +64,12 @@ def _text(value: Any, fld: str) -> str:
 def _price(value: Any, fld: str) -> int:
     if isinstance(value, bool | list | dict):
         raise _Bad(f"price {json.dumps(value)} is not a number", fld)
-    text = format(Decimal(str(value)), "f") if isinstance(value, int | float) else str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Bad(f"price {value} is not a number", fld)
+    number = isinstance(value, int | float)
+    text = format(Decimal(str(value)), "f") if number else str(value)
     try:
-        return parse_price(text)
+        return parse_price(text, plain=number)
     except ValueError as exc:
         raise _Bad(str(exc), fld) from None
 
@@ -64,16 +77,10 @@ def _price(value: Any, fld: str) -> int:
 def _stock(value: Any, fld: str) -> int:
     if isinstance(value, bool | list | dict | float):
         raise _Bad(f"stock {json.dumps(value)} is not a whole number", fld)
-    if isinstance(value, int):
-        number = value
-    else:
-        text = str(value).strip()
-        if not re.fullmatch(r"[+-]?\d+", text):
-            raise _Bad(f"stock '{text}' is not a whole number", fld)
-        number = int(text)
-    if number < 0:
-        raise _Bad(f"stock '{value}' is negative", fld)
-    return number
+    try:
+        return parse_count(str(value))
+    except ValueError as exc:
+        raise _Bad(str(exc), fld) from None
 
 
 # -- rows -> products ---------------------------------------------------------
@@ -91,32 +98,77 @@ class Row:
 class _Draft:
     line: int
     record: ProductRecord
-    variants: list[tuple[int, Variant]]
+    variants: list[tuple[int, VariantRecord]]
     variant_mode: bool
 
 
-def _record(row: Row) -> tuple[ProductRecord, Variant | None, list[tuple[Variant, str]]]:
-    """Validate one row: the product it describes, its own variant, nested variants."""
+class _Fields:
+    """Validates fields one by one and keeps every problem, so a row reports them all."""
+
+    def __init__(self) -> None:
+        self.bad: list[_Bad] = []
+
+    def get(self, check: Callable[[Any, str], T], value: Any, fld: str) -> T | None:
+        try:
+            return check(value, fld)
+        except _Bad as bad:
+            self.bad.append(bad)
+            return None
+
+    def add(self, reason: str, fld: str) -> None:
+        self.bad.append(_Bad(reason, fld))
+
+
+def _opt(
+    f: _Fields, values: dict[str, Any], key: str, check: Callable[[Any, str], T], under: str = ""
+) -> T | None:
+    """values[key] checked, or None when it is absent or empty ("the feed doesn't say")."""
+    value = values.get(key)
+    return None if _absent(value) else f.get(check, value, f"{under}.{key}" if under else key)
+
+
+def _record(row: Row) -> tuple[ProductRecord, VariantRecord | None, list[VariantRecord]]:
+    """Validate one row: the product it describes, its own variant, nested variants.
+
+    A field that is absent or empty is None in the record: "the feed doesn't say".
+    """
     v = row.values
-    for name in REQUIRED:
-        if _absent(v.get(name)):
-            raise _Bad(f"{name} is empty", name)
-    pid = _text(v["id"], "id")
-    name = _text(v["name"], "name")
-    if len(pid) > 200:
-        raise _Bad("id is longer than 200 characters", "id")
-    price = _price(v["price"], "price")
-    sku = None if _absent(v.get("sku")) else _text(v["sku"], "sku")
-    stock = None if _absent(v.get("stock")) else _stock(v["stock"], "stock")
+    f = _Fields()
+    for required in REQUIRED:
+        if _absent(v.get(required)):
+            f.add(f"{required} is empty", required)
+    pid = f.get(_text, v.get("id"), "id") if not _absent(v.get("id")) else None
+    name = f.get(_text, v.get("name"), "name") if not _absent(v.get("name")) else None
+    if pid is not None and len(pid) > 200:
+        f.add("id is longer than 200 characters", "id")
+    price = f.get(_price, v["price"], "price") if not _absent(v.get("price")) else None
+
+    sku = _opt(f, v, "sku", _text)
+    if sku is not None and len(sku) > 200:
+        f.add("sku is longer than 200 characters", "sku")
+    stock = _opt(f, v, "stock", _stock)
 
     attributes: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
+
+    def attribute(key: str, value: Any, label: str) -> None:
+        if key in given_as:
+            f.add(
+                f"attribute '{key}' is given twice (as '{given_as[key]}' and '{label}'); keep one",
+                label,
+            )
+            return
+        given_as[key] = label
+        attributes[key] = value.strip() if isinstance(value, str) else value
+
     nested = v.get("attributes")
     if nested is not None:
         if not isinstance(nested, dict):
-            raise _Bad("attributes must be an object of name: value", "attributes")
-        for key, value in nested.items():
-            if not _absent(value):
-                attributes[snake(str(key))] = value
+            f.add("attributes must be an object of name: value", "attributes")
+        else:
+            for key, value in nested.items():
+                if not _absent(value) and snake(str(key)):
+                    attribute(snake(str(key)), value, f"attributes.{key}")
     skip = {*REQUIRED, *PRODUCT_FIELDS, "sku", "attributes", "variants"}
     if sku is not None:
         skip |= {"size", "color", "colour"}
@@ -125,126 +177,142 @@ def _record(row: Row) -> tuple[ProductRecord, Variant | None, list[tuple[Variant
             continue
         attr = "color" if key == "colour" else snake(key)
         if attr:
-            attributes[attr] = value.strip() if isinstance(value, str) else value
+            attribute(attr, value, key)
 
-    own: Variant | None = None
+    own: VariantRecord | None = None
     if sku is not None:
-        size = "" if _absent(v.get("size")) else _text(v["size"], "size")
-        colour = v.get("color", v.get("colour"))
-        color = "" if _absent(colour) else _text(colour, "color")
-        own = Variant(sku=sku, size=size, color=color, price_cents=price, stock=stock or 0)
+        colour_key = "color" if not _absent(v.get("color")) else "colour"
+        own = VariantRecord(
+            sku=sku,
+            size=_opt(f, v, "size", _text),
+            color=_opt(f, v, colour_key, _text),
+            price_cents=price,
+            stock=stock,
+        )
 
-    nested_variants: list[tuple[Variant, str]] = []
+    nested_variants: list[VariantRecord] = []
     raw = v.get("variants")
     if raw is not None:
         if not isinstance(raw, list):
-            raise _Bad("variants must be a list of {sku, size, color, price, stock}", "variants")
+            f.add("variants must be a list of {sku, size, color, price, stock}", "variants")
+            raw = []
         for i, item in enumerate(raw):
             label = f"variants[{i}]"
             if not isinstance(item, dict):
-                raise _Bad(f"{label} must be an object", label)
-            item = {str(k).lower(): val for k, val in item.items()}
+                f.add(f"{label} must be an object", label)
+                continue
+            keys: dict[str, Any] = {}
+            for k, val in item.items():
+                if str(k).lower() in keys:
+                    f.add(f"{label} names '{str(k).lower()}' twice (in another case)", label)
+                keys[str(k).lower()] = val
+            item = keys
             if _absent(item.get("sku")):
-                raise _Bad(f"{label}.sku is empty", f"{label}.sku")
-            vprice = None if _absent(item.get("price")) else _price(item["price"], f"{label}.price")
-            colour = item.get("color", item.get("colour"))
-            nested_variants.append(
-                (
-                    Variant(
-                        sku=_text(item["sku"], f"{label}.sku"),
-                        size=""
-                        if _absent(item.get("size"))
-                        else _text(item["size"], f"{label}.size"),
-                        color="" if _absent(colour) else _text(colour, f"{label}.color"),
-                        price_cents=vprice,
-                        stock=(
-                            0
-                            if _absent(item.get("stock"))
-                            else _stock(item["stock"], f"{label}.stock")
-                        ),
-                    ),
-                    label,
-                )
-            )
+                f.add(f"{label}.sku is empty", f"{label}.sku")
+                continue
 
-    def opt(key: str) -> str | None:
-        return None if _absent(v.get(key)) else _text(v[key], key)
+            vsku = _opt(f, item, "sku", _text, label)
+            if vsku is not None and len(vsku) > 200:
+                f.add("sku is longer than 200 characters", f"{label}.sku")
+            colour = "color" if not _absent(item.get("color")) else "colour"
+            if vsku is not None:
+                nested_variants.append(
+                    VariantRecord(
+                        sku=vsku,
+                        size=_opt(f, item, "size", _text, label),
+                        color=_opt(f, item, colour, _text, label),
+                        price_cents=_opt(f, item, "price", _price, label),
+                        stock=_opt(f, item, "stock", _stock, label),
+                    )
+                )
 
     record = ProductRecord(
-        id=pid,
-        name=name,
-        price_cents=price,
-        brand=opt("brand") or "",
-        category=opt("category") or "",
-        description=opt("description") or "",
+        id=pid or "",
+        name=name or "",
+        price_cents=price or 0,
+        brand=_opt(f, v, "brand", _text),
+        category=_opt(f, v, "category", _text),
+        description=_opt(f, v, "description", _text),
         attributes=attributes,
         stock=stock if sku is None else None,
-        aisle=opt("aisle"),
-        shelf=opt("shelf"),
+        aisle=_opt(f, v, "aisle", _text),
+        shelf=_opt(f, v, "shelf", _text),
     )
+    if f.bad:
+        raise _Many(f.bad)
     return record, own, nested_variants
 
 
 def build_products(
-    rows: Iterator[Row], where: str, step: Callable[[], None]
+    rows: Iterator[Row], where: str, step: Callable[[], None], problems: Problems
 ) -> tuple[list[ProductRecord], dict[str, int], int]:
-    """Group rows by id into products (rows with a sku are variants) and validate them."""
+    """Group rows by id into products (rows with a sku are variants) and validate them.
+
+    Every problem goes to `problems` and reading goes on, so one pass finds them all;
+    a row with a problem is left out of the checks that compare rows (duplicates).
+    """
     drafts: dict[str, _Draft] = {}
     skus: dict[str, int] = {}
     count = 0
+
+    def bad(reason: str, line: int, fld: str | None = None) -> None:
+        problems.add(ImportError_(reason, path=where, line=line, field=fld))
+
     for row in rows:
         count += 1
         step()
         try:
             record, own, nested = _record(row)
-        except _Bad as bad:
-            raise ImportError_(bad.reason, path=where, line=row.line, field=bad.field) from None
-        variants: list[tuple[int, Variant, str]] = []
+        except _Many as many:
+            for b in many.bad:
+                bad(b.reason, row.line, b.field)
+            continue
+        variants: list[tuple[int, VariantRecord, str]] = []
         if own is not None:
             variants.append((row.line, own, "sku"))
-        variants += [(row.line, var, f"{label}.sku") for var, label in nested]
+        variants += [(row.line, var, f"variants[{i}].sku") for i, var in enumerate(nested)]
 
         draft = drafts.get(record.id)
         if draft is None:
             draft = _Draft(row.line, record, [], own is not None)
             drafts[record.id] = draft
         elif own is None or not draft.variant_mode:
-            raise ImportError_(
+            bad(
                 f"duplicate id '{record.id}' (first on line {draft.line}); give each "
                 "variant row its own sku, or each product its own id",
-                path=where,
-                line=row.line,
-                field="id",
+                row.line,
+                "id",
             )
+            continue
         elif record.name != draft.record.name:
-            raise ImportError_(
+            bad(
                 f"id '{record.id}' is named '{draft.record.name}' on line {draft.line} but "
                 f"'{record.name}' here; variant rows of one product share its name",
-                path=where,
-                line=row.line,
-                field="name",
+                row.line,
+                "name",
             )
+            continue
         for line, var, fld in variants:
             if var.sku in skus:
-                raise ImportError_(
-                    f"duplicate sku '{var.sku}' (first on line {skus[var.sku]})",
-                    path=where,
-                    line=line,
-                    field=fld,
+                bad(f"duplicate sku '{var.sku}' (first on line {skus[var.sku]})", line, fld)
+                continue
+            clash = next(
+                (
+                    other
+                    for _l, other in draft.variants
+                    if (other.size, other.color) == (var.size, var.color)
+                    and (var.size is not None or var.color is not None)
+                ),
+                None,
+            )
+            if clash is not None:
+                bad(
+                    f"sku '{var.sku}' has the same size '{var.size or ''}' and color "
+                    f"'{var.color or ''}' as sku '{clash.sku}' of product '{record.id}'",
+                    line,
+                    "size",
                 )
-            if len(var.sku) > 200:
-                raise ImportError_(
-                    "sku is longer than 200 characters", path=where, line=line, field=fld
-                )
-            for _l, other in draft.variants:
-                if (other.size, other.color) == (var.size, var.color):
-                    raise ImportError_(
-                        f"sku '{var.sku}' has the same size '{var.size}' and color "
-                        f"'{var.color}' as sku '{other.sku}' of product '{record.id}'",
-                        path=where,
-                        line=line,
-                        field="size",
-                    )
+                continue
             skus[var.sku] = line
             draft.variants.append((line, var))
 
@@ -253,34 +321,14 @@ def build_products(
     for pid, draft in drafts.items():
         rec = draft.record
         if draft.variants:
-            low = min(
-                (v.price_cents for _l, v in draft.variants if v.price_cents is not None),
-                default=rec.price_cents,
-            )
-            price = low if draft.variant_mode else rec.price_cents
-            own_variants = tuple(
-                Variant(
-                    v.sku,
-                    v.size,
-                    v.color,
-                    None if v.price_cents in (None, price) else v.price_cents,
-                    v.stock,
+            if draft.variant_mode:
+                # A product sold in variant rows costs "from" its cheapest variant.
+                low = min(
+                    (v.price_cents for _l, v in draft.variants if v.price_cents is not None),
+                    default=rec.price_cents,
                 )
-                for _l, v in draft.variants
-            )
-            rec = ProductRecord(
-                id=rec.id,
-                name=rec.name,
-                price_cents=price,
-                brand=rec.brand,
-                category=rec.category,
-                description=rec.description,
-                attributes=rec.attributes,
-                stock=None,
-                aisle=rec.aisle,
-                shelf=rec.shelf,
-                variants=own_variants,
-            )
+                rec = replace(rec, price_cents=low, price_from_variants=True)
+            rec = replace(rec, stock=None, variants=tuple(v for _l, v in draft.variants))
         products.append(rec)
         lines[pid] = draft.line
     return products, lines, count

@@ -17,6 +17,7 @@ from typing import Any
 
 from kiosk.catalog.importers.base import (
     Batch,
+    Problems,
     RowTick,
     csv_header,
     csv_rows,
@@ -25,7 +26,7 @@ from kiosk.catalog.importers.base import (
     snake,
     ticker,
 )
-from kiosk.catalog.records import ProductRecord, Variant, parse_price
+from kiosk.catalog.records import ProductRecord, VariantRecord, parse_count, parse_price
 from kiosk.errors import ImportError_
 
 REQUIRED = ("Handle", "Title", "Variant Price")
@@ -109,24 +110,24 @@ class _Product:
 
 def _qty(text: str, line: int, where: str) -> int | None:
     """Inventory; Shopify allows overselling (negative counts), which means none on hand."""
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return None
-    if not re.fullmatch(r"[+-]?\d+", text):
-        raise ImportError_(
-            f"inventory '{text}' is not a whole number",
-            path=where,
-            line=line,
-            field="Variant Inventory Qty",
-        )
-    return max(0, int(text))
+    try:
+        return parse_count(text, "inventory", negative_ok=True)
+    except ValueError as exc:
+        raise ImportError_(str(exc), path=where, line=line, field="Variant Inventory Qty") from None
 
 
-def parse_shopify(path: Path, *, tick: RowTick | None = None) -> Batch:
-    """Read and validate a Shopify products export; nothing is written here."""
+def parse_shopify(path: Path, *, problems: Problems, tick: RowTick | None = None) -> Batch:
+    """Read and validate a Shopify products export; nothing is written here.
+
+    Row problems go to `problems` (reading goes on); a problem with the file itself
+    is raised.
+    """
     where = str(path)
     step = ticker(tick)
-    rows = csv_rows(read_text(path), where)
+    batch = Batch(source=where, fmt="shopify")
+    rows = csv_rows(read_text(path), where, batch)
     header = csv_header(rows, where, ", ".join(REQUIRED))
     by_lower = {h.lower(): h for h in header}
     missing = [name for name in REQUIRED if name.lower() not in by_lower]
@@ -142,7 +143,11 @@ def parse_shopify(path: Path, *, tick: RowTick | None = None) -> Batch:
     # Look columns up by Shopify's own spelling, whatever case the file uses.
     header = [_canonical(h) for h in header]
 
+    def bad(reason: str, line: int, fld: str | None = None) -> None:
+        problems.add(ImportError_(reason, path=where, line=line, field=fld))
+
     products: dict[str, _Product] = {}
+    broken: set[str] = set()  # handles with a bad row: not checked further
     count = 0
     for line, cells in rows:
         if not any(cell.strip() for cell in cells):
@@ -150,33 +155,30 @@ def parse_shopify(path: Path, *, tick: RowTick | None = None) -> Batch:
         count += 1
         step()
         if len(cells) != len(header):
-            raise ImportError_(
-                f"row has {len(cells)} fields but the header has {len(header)} columns",
-                path=where,
-                line=line,
-            )
+            bad(f"row has {len(cells)} fields but the header has {len(header)} columns", line)
+            continue
         row = row_dict(header, cells)
         handle = row["Handle"].strip()
         if not handle:
-            raise ImportError_("Handle is empty", path=where, line=line, field="Handle")
+            bad("Handle is empty", line, "Handle")
+            continue
         product = products.get(handle)
         if product is None:
             title = row["Title"].strip()
             if not title:
-                raise ImportError_(
-                    f"the first row of product '{handle}' has no Title",
-                    path=where,
-                    line=line,
-                    field="Title",
-                )
+                bad(f"the first row of product '{handle}' has no Title", line, "Title")
+                broken.add(handle)
+                continue
             category = row.get("Type", "").strip() or (
                 row.get("Product Category", "").split(">")[-1].strip()
             )
+            body = strip_html(row.get("Body (HTML)", ""))
             product = _Product(
                 line=line,
                 handle=handle,
                 title=title,
-                body=strip_html(row.get("Body (HTML)", "")),
+                # HTML entities (&#27;) can spell control characters too.
+                body=batch.clean(body, where, line, "Body (HTML)"),
                 vendor=row.get("Vendor", "").strip(),
                 category=category,
                 tags=[t.strip() for t in row.get("Tags", "").split(",") if t.strip()],
@@ -190,23 +192,38 @@ def parse_shopify(path: Path, *, tick: RowTick | None = None) -> Batch:
         if not (any(values) or sku or price_text):
             continue  # an image-only row
         if not price_text:
-            raise ImportError_(
-                f"variant of '{handle}' has no price", path=where, line=line, field="Variant Price"
-            )
+            bad(f"variant of '{handle}' has no price", line, "Variant Price")
+            broken.add(handle)
+            continue
+        price: int | None = None
+        qty: int | None = None
         try:
             price = parse_price(price_text)
         except ValueError as exc:
-            raise ImportError_(str(exc), path=where, line=line, field="Variant Price") from None
-        qty = _qty(row.get("Variant Inventory Qty", ""), line, where)
+            bad(str(exc), line, "Variant Price")
+        try:
+            qty = _qty(row.get("Variant Inventory Qty", ""), line, where)
+        except ImportError_ as exc:
+            problems.add(exc)
+            price = None
+        if price is None:
+            broken.add(handle)
+            continue
         product.variants.append((line, values, sku, price, qty))
 
-    batch = Batch(source=where, fmt="shopify", rows=count)
+    batch.rows = count
     skus: dict[str, int] = {}
     for product in products.values():
         if product.status in HIDDEN_STATUS:
             batch.skipped += 1
             continue
-        batch.products.append(_record(product, skus, where))
+        if product.handle in broken:
+            continue
+        try:
+            batch.products.append(_record(product, skus, where))
+        except ImportError_ as exc:
+            problems.add(exc)
+            continue
         batch.lines[product.handle] = product.line
     return batch
 
@@ -256,14 +273,14 @@ def _record(product: _Product, skus: dict[str, int], where: str) -> ProductRecor
             id=product.handle,
             name=product.title,
             price_cents=price,
-            brand=product.vendor,
-            category=product.category,
-            description=product.body,
+            brand=product.vendor or None,
+            category=product.category or None,
+            description=product.body or None,
             attributes=attributes,
             stock=qty,
         )
 
-    variants: list[Variant] = []
+    variants: list[VariantRecord] = []
     seen: dict[tuple[str, str], str] = {}
     for line, values, sku, price, qty in product.variants:
         size = color = ""
@@ -304,21 +321,23 @@ def _record(product: _Product, skus: dict[str, int], where: str) -> ProductRecor
         seen[(size, color)] = sku
         skus[sku] = line
         variants.append(
-            Variant(
+            VariantRecord(
                 sku=sku,
+                # Every variant row names its options: an empty one means "none".
                 size=size,
                 color=color,
-                price_cents=None if price == low else price,
-                stock=qty or 0,
+                price_cents=price,
+                stock=qty,
             )
         )
     return ProductRecord(
         id=product.handle,
         name=product.title,
         price_cents=low,
-        brand=product.vendor,
-        category=product.category,
-        description=product.body,
+        brand=product.vendor or None,
+        category=product.category or None,
+        description=product.body or None,
         attributes=attributes,
         variants=tuple(variants),
+        price_from_variants=True,
     )

@@ -1,0 +1,267 @@
+"""Word search on the tantivy index (see wordindex.py), with the old FTS5 path behind it.
+
+A query is normalized like the titles ("1-1/4 in." -> 1p25in, "100 watt" -> 100w,
+"sch 80" -> sch80), its filler words dropped and its unknown words corrected to the
+catalog's words. Every word must match first (BM25 with field boosts: name > category
+> brand > description > specs); when that finds fewer than `limit` products, products
+matching any of the words fill the list, still best first. Brand and category filter
+inside tantivy; price, stock, colour and size filter in SQLite on the candidates, so
+staff edits count at once. When the index can't be built or opened, the FTS5 path
+answers instead (`last_path` says which answered).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from pathlib import Path
+
+import tantivy
+from rapidfuzz import fuzz, process
+
+from kiosk.catalog import wordindex
+from kiosk.catalog.normalize import normalize
+from kiosk.catalog.search import (
+    Searcher,
+    SearchFilters,
+    SearchHit,
+    _filter_sql,
+    _hit,
+    terms,
+)
+
+log = logging.getLogger(__name__)
+
+BOOSTS = {"name": 4.0, "category": 2.5, "brand": 2.0, "description": 1.0, "extra": 0.5}
+# Candidates fetched per round before SQLite's filters; grows x8 while too few pass.
+FIRST_ROUND = 64
+# A price sort orders the most relevant matches this many deep by price.
+SORT_DEPTH = 1000
+# A typo correction to a word with another first letter must be this close
+# ("assy" is not "sassy": 89).
+OTHER_FIRST_LETTER = 92
+
+
+class WordSearcher:
+    """Searches one catalog connection; the index follows the catalog's generation."""
+
+    def __init__(self, conn: sqlite3.Connection, fuzzy_min_score: int = 80) -> None:
+        self.conn = conn
+        self.fuzzy_min_score = fuzzy_min_score
+        self.fallback = Searcher(conn, fuzzy_min_score)
+        self._index: wordindex.WordIndex | None = None
+        self._root: Path | None = None
+        self._rooted = False
+        self.last_path = ""  # "words" or "fts5": which path answered the last query
+
+    # -- the index --------------------------------------------------------------
+    def index(self) -> wordindex.WordIndex:
+        """The current generation, rebuilt from SQLite when stale or missing."""
+        if not self._rooted:
+            self._root = wordindex.index_root(self.conn)
+            self._rooted = True
+        if self._root is None:
+            raise LookupError("no word index for an in-memory catalog")
+        gen = wordindex.generation(self.conn)
+        if self._index is not None and self._index.generation == gen:
+            return self._index
+        path = self._root / gen
+        if not (path / wordindex.VOCAB_FILE).exists():
+            path = wordindex.ensure(self.conn, self._root).path
+        self._index = wordindex.WordIndex(path)
+        return self._index
+
+    # -- searching --------------------------------------------------------------
+    def search(self, query: str, filters: SearchFilters, *, limit: int = 5) -> list[SearchHit]:
+        try:
+            idx = self.index()
+        except Exception as exc:  # a held lock, a full disk, an old file: FTS5 answers
+            log.warning("word index unavailable (%s); searching with FTS5", exc)
+            self.last_path = "fts5"
+            return self.fallback.search(query, filters, limit=limit)
+        self.last_path = "words"
+        return self._search(idx, query, filters, limit)
+
+    def correct(
+        self, idx: wordindex.WordIndex, words: list[str]
+    ) -> tuple[list[str], dict[str, str]]:
+        """Words the catalog doesn't have -> its closest word: same first letter first,
+        then the closer spelling, then the commoner word. Words it has stay."""
+        fixed: list[str] = []
+        corrections: dict[str, str] = {}
+        for word in words:
+            if len(word) < 4 or any(c.isdigit() for c in word) or idx.known(word):
+                fixed.append(word)
+                continue
+            found = process.extract(
+                word, idx.vocab, scorer=fuzz.ratio, score_cutoff=self.fuzzy_min_score, limit=12
+            )
+            best: tuple[bool, float, int, str] | None = None
+            for cand, score, _ in found:
+                same = cand[0] == word[0]
+                if not same and score < OTHER_FIRST_LETTER:
+                    continue
+                key = (same, round(score), idx.freq.get(cand, 0), cand)
+                if best is None or key > best:
+                    best = key
+            if best is None:
+                fixed.append(word)
+            else:
+                corrections[word] = best[3]
+                fixed.append(best[3])
+        return fixed, corrections
+
+    def _search(
+        self, idx: wordindex.WordIndex, query: str, filters: SearchFilters, limit: int
+    ) -> list[SearchHit]:
+        words = terms(normalize(query))
+        where, params = _filter_sql(_sql_side(filters))
+        if not words:
+            return self.fallback._browse(*_filter_sql(filters), filters, limit)
+        words, corrections = self.correct(idx, words)
+        per_word = [q for q in (_word_query(idx, w) for w in words) if q is not None]
+        if not per_word:
+            return []
+        restrict = _restrict(idx, filters)
+        if filters.sort in ("price_asc", "price_desc"):
+            return self._by_price(
+                idx, per_word, restrict, where, params, filters, limit, corrections
+            )
+        want = limit
+        rows: list[tuple[sqlite3.Row, float]] = []
+        seen: set[int] = set()
+        occurs = [tantivy.Occur.Must] if len(per_word) > 1 else []
+        occurs.append(tantivy.Occur.Should)
+        for occur in occurs:
+            q = tantivy.Query.boolean_query([(occur, w) for w in per_word])
+            if restrict:
+                q = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), *restrict])
+            rows += self._collect(idx, q, where, params, want - len(rows), seen)
+            if len(rows) >= want:
+                break
+        return [_hit(r, score, corrections) for r, score in rows[:limit]]
+
+    def _by_price(
+        self,
+        idx: wordindex.WordIndex,
+        per_word: list[tantivy.Query],
+        restrict: list[tuple[tantivy.Occur, tantivy.Query]],
+        where: str,
+        params: list[object],
+        filters: SearchFilters,
+        limit: int,
+        corrections: dict[str, str],
+    ) -> list[SearchHit]:
+        """Cheapest (or dearest) first among the SORT_DEPTH best matches, all words
+        first; prices come from SQLite, so a staff price edit counts at once."""
+        order = "DESC" if filters.sort == "price_desc" else "ASC"
+        out: list[SearchHit] = []
+        seen: set[int] = set()
+        occurs = [tantivy.Occur.Must] if len(per_word) > 1 else []
+        occurs.append(tantivy.Occur.Should)
+        for occur in occurs:
+            q = tantivy.Query.boolean_query([(occur, w) for w in per_word])
+            if restrict:
+                q = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), *restrict])
+            hits = idx.searcher.search(q, limit=SORT_DEPTH, count=False).hits
+            nums = idx.searcher.fast_field_values("num", [a for _, a in hits])
+            score = {int(n): s for (s, _), n in zip(hits, nums, strict=True) if n is not None}
+            fresh = [n for n in score if n not in seen]
+            seen.update(fresh)
+            if not fresh:
+                continue
+            rows = self.conn.execute(
+                "SELECT p.* FROM products p WHERE p.num IN "
+                f"(SELECT value FROM json_each(?)){where} "
+                f"ORDER BY p.price_cents {order}, p.num LIMIT ?",
+                [json.dumps(fresh), *params, limit - len(out)],
+            ).fetchall()
+            out += [_hit(r, score[r["num"]], corrections) for r in rows]
+            if len(out) >= limit:
+                break
+        return out
+
+    def _collect(
+        self,
+        idx: wordindex.WordIndex,
+        query: tantivy.Query,
+        where: str,
+        params: list[object],
+        want: int,
+        seen: set[int],
+    ) -> list[tuple[sqlite3.Row, float]]:
+        """The best `want` matches that pass SQLite's filters, skipping `seen`."""
+        out: list[tuple[sqlite3.Row, float]] = []
+        k = max(FIRST_ROUND, want + len(seen))
+        offset = 0
+        while len(out) < want:
+            hits = idx.searcher.search(query, limit=k, offset=offset, count=False).hits
+            if not hits:
+                break
+            nums = idx.searcher.fast_field_values("num", [a for _, a in hits])
+            fresh = [(int(n), s) for (s, _), n in zip(hits, nums, strict=True) if n is not None]
+            fresh = [(n, s) for n, s in fresh if n not in seen]
+            if fresh:
+                marks = ",".join("?" * len(fresh))
+                found = {
+                    r["num"]: r
+                    for r in self.conn.execute(
+                        f"SELECT p.* FROM products p WHERE p.num IN ({marks}){where}",
+                        [n for n, _ in fresh] + params,
+                    )
+                }
+                for n, s in fresh:
+                    seen.add(n)
+                    if n in found and len(out) < want:
+                        out.append((found[n], s))
+            if len(hits) < k:
+                break
+            offset += k
+            k *= 8
+        return out
+
+
+def _sql_side(filters: SearchFilters) -> SearchFilters:
+    """Brand and category filter inside tantivy; the rest in SQLite."""
+    return SearchFilters(
+        min_price_cents=filters.min_price_cents,
+        max_price_cents=filters.max_price_cents,
+        color=filters.color,
+        size=filters.size,
+        in_stock=filters.in_stock,
+        sort=filters.sort,
+    )
+
+
+def _restrict(
+    idx: wordindex.WordIndex, filters: SearchFilters
+) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    out: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for field, value in (("brand_key", filters.brand), ("category_key", filters.category)):
+        if value:
+            term = tantivy.Query.term_query(
+                idx.schema, field, value.strip().lower(), index_option="basic"
+            )
+            out.append((tantivy.Occur.Must, tantivy.Query.const_score_query(term, 0.0)))
+    return out
+
+
+def _word_query(idx: wordindex.WordIndex, word: str) -> tantivy.Query | None:
+    """One query word in any text field, each field with its boost."""
+    stems = idx.stems(word)
+    if not stems:
+        return None
+    per_stem = []
+    for stem in stems:
+        fields = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.boost_query(
+                    tantivy.Query.term_query(idx.schema, f, stem, index_option="freq"), boost
+                ),
+            )
+            for f, boost in BOOSTS.items()
+        ]
+        per_stem.append((tantivy.Occur.Must, tantivy.Query.boolean_query(fields)))
+    return per_stem[0][1] if len(per_stem) == 1 else tantivy.Query.boolean_query(per_stem)
