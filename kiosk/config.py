@@ -281,7 +281,9 @@ class UIConfig:
         default=60.0,
         metadata=_doc(
             "The staff console opened on the shopper screen (F9) closes after this many "
-            "seconds without a key or touch; opening it again asks for the PIN."
+            "seconds without a key or touch; opening it again asks for the PIN.",
+            lo=10,
+            hi=3600,
         ),
     )
 

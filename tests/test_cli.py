@@ -274,3 +274,9 @@ def test_ask_with_a_session_id_that_is_a_path(tmp_path: Path) -> None:
     assert kiosk(tmp_path, "demo").returncode == 0
     r = kiosk(tmp_path, "ask", "--no-llm", "--session", "../../etc/x", "tents")
     assert r.returncode == 2 and "session id" in one_line(r)
+
+
+def test_a_damaged_catalog_is_one_line_from_search(tmp_path: Path) -> None:
+    (tmp_path / "catalog.sqlite3").write_bytes(bytes(range(256)) * 256)
+    r = kiosk(tmp_path, "search", "tent")
+    assert r.returncode == 2 and "catalog_corrupt" in one_line(r)

@@ -560,6 +560,10 @@ def test_a_demo_reset_that_runs_out_of_room_leaves_nothing_behind(
         assert _leftovers(home) == []
         with Catalog.open(home / "catalog.sqlite3", create=False) as catalog:
             assert catalog.integrity_check() == "ok" and catalog.stats().products == 20
+        (home / "filler.bin").unlink()
+        r = run_kiosk(home, "demo", "--reset")  # with room it works, and cleans up too
+        assert r.returncode == 0 and "seeded" in r.stdout, r.stderr
+        assert _leftovers(home) == []
 
 
 KILLED_AFTER_COMMIT = textwrap.dedent(

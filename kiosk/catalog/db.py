@@ -59,6 +59,8 @@ def connect(path: Path | str, *, create: bool = True, readonly: bool = False) ->
         problem = storage_problem(path.parent)
         if problem is None or not exists:
             raise _open_error(path, exc) from None
+    except sqlite3.DatabaseError as exc:  # not a database, malformed: damage
+        raise _open_error(path, exc) from None
     return _open_read_only(path, problem)
 
 
@@ -101,6 +103,9 @@ def _open(path: Path, uri: str, *, writable: bool, current: bool = False) -> sql
                 f"{SCHEMA_VERSION}, which can't be written now",
                 code="catalog_needs_upgrade",
             )
+    except UnicodeDecodeError as exc:  # SQLite's own message quotes the damaged bytes
+        conn.close()
+        raise sqlite3.DatabaseError(f"malformed (unreadable schema text: {exc.reason})") from None
     except BaseException:
         conn.close()
         raise

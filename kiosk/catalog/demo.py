@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from kiosk.catalog import wordindex
 from kiosk.catalog.db import connect, sqlite_storage_error, transaction
 from kiosk.catalog.importers import import_paths
 from kiosk.catalog.records import Document, Variant
@@ -43,8 +45,10 @@ def seed_demo(
         raise StorageError(f"the demo store can't be seeded: {blocked.message}", code=blocked.code)
     tmp = path.with_name(path.name + ".seeding")
     leftovers = (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal"))
+    tmp_words = Path(f"{tmp}{wordindex.SUFFIX}")  # the import builds its word index there
     try:
         _remove(leftovers)
+        shutil.rmtree(tmp_words, ignore_errors=True)
         conn = connect(tmp)
         try:
             import_paths(conn, [demo_dir() / "contoso-outdoors"], progress=progress)
@@ -56,6 +60,7 @@ def seed_demo(
     except BaseException as exc:
         with contextlib.suppress(OSError):  # a failed seed (disk full) leaves nothing behind
             _remove(leftovers)
+        shutil.rmtree(tmp_words, ignore_errors=True)
         problem: StorageError | None = None
         if isinstance(exc, OSError):
             problem = storage_error(exc, tmp)
@@ -72,6 +77,7 @@ def seed_demo(
     for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
     os.replace(tmp, path)
+    _adopt_words(tmp_words, Path(f"{path}{wordindex.SUFFIX}"))
     connect(path).close()  # back to WAL
     return True
 
@@ -80,6 +86,18 @@ def _remove(paths: tuple[Path, ...]) -> None:
     for p in paths:
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
+
+
+def _adopt_words(seeded: Path, root: Path) -> None:
+    """The seeded copy's word index moves with it (its generation names the new
+    catalog's token), so the first search needn't build one; never left behind."""
+    if seeded.is_dir():
+        with contextlib.suppress(OSError):
+            root.mkdir(exist_ok=True)
+            for child in seeded.iterdir():
+                if not (root / child.name).exists():
+                    os.replace(child, root / child.name)
+    shutil.rmtree(seeded, ignore_errors=True)
 
 
 def apply_overlay(conn: sqlite3.Connection, overlay: Mapping[str, Any]) -> None:

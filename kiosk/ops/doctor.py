@@ -183,7 +183,7 @@ _NOT_DAMAGE = ("SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN"
                "SQLITE_READONLY", "SQLITE_NOMEM", "SQLITE_PERM")  # fmt: skip
 
 
-def _not_damage(exc: sqlite3.Error) -> bool:
+def _not_damage(exc: Exception) -> bool:
     return str(getattr(exc, "sqlite_errorname", "")).startswith(_NOT_DAMAGE)
 
 
@@ -222,7 +222,7 @@ def check_catalog(cfg: Config) -> list[Check]:
     try:
         try:
             verdict = catalog.integrity_check()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # bytes that aren't text
             if _not_damage(exc):
                 return [_unreadable(path, KioskError(str(exc)), cfg.home_path)]
             return [_corrupt(path, str(exc))]
@@ -230,7 +230,7 @@ def check_catalog(cfg: Config) -> list[Check]:
             return [_corrupt(path, f"integrity_check: {verdict}")]
         try:
             stats = catalog.stats()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             if _not_damage(exc):
                 return [_unreadable(path, KioskError(str(exc)), cfg.home_path)]
             return [_corrupt(path, f"not a kiosk catalog ({exc})")]  # SQLite, not ours
