@@ -1,15 +1,21 @@
 """One typed, frozen config: defaults < TOML file (`KIOSK_CONFIG`) < `KIOSK_*` variables.
 
 Every field carries its documentation in `metadata["doc"]`, so `kiosk config`
-can print what each key means. Unknown keys and wrong types are rejected with the
-key's name, because a typo in a store's config should fail loudly at start, not
-silently fall back to a default. Nothing here touches the disk until `load()`.
+can print what each key means, and every number carries its range in
+`metadata["range"]`. Unknown keys, wrong types, numbers outside their range (NaN and
+infinities included) and a staff PIN hash `kiosk pin` didn't make are rejected with
+the key's name, because a typo in a store's config should fail loudly at start, not
+silently fall back to a default or turn a safeguard off. Nothing here touches the
+disk until `load()`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,8 +28,55 @@ from kiosk.errors import ConfigError
 ENV_PREFIX = "KIOSK_"
 
 
-def _doc(text: str) -> dict[str, str]:
-    return {"doc": text}
+def _doc(text: str, *, lo: float | None = None, hi: float | None = None) -> dict[str, Any]:
+    """A field's documentation and, for a number, the range a value must lie in
+    (both ends included). Every int and float field has one; `load` enforces it."""
+    meta: dict[str, Any] = {"doc": text}
+    if lo is not None and hi is not None:
+        meta["range"] = (lo, hi)
+    return meta
+
+
+# The staff PIN's hash (`ui.staff_pin_hash`), in the one form `kiosk pin` writes.
+# A hash with fewer iterations than we hash with is refused: each one is a factor in
+# how long guessing every PIN of a stolen config takes. More is allowed up to a bound
+# that keeps one PIN check under about a second on the kiosk's 2 cores.
+PIN_HASH_SCHEME = "pbkdf2_sha256"
+PIN_HASH_ITERATIONS = 200_000
+PIN_HASH_MAX_ITERATIONS = 2_000_000
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+@dataclass(frozen=True)
+class PinHash:
+    """A parsed `ui.staff_pin_hash`."""
+
+    iterations: int
+    salt: bytes
+    digest: bytes
+
+
+def parse_pin_hash(stored: str) -> PinHash:
+    """The parts of a stored PIN hash; ValueError (saying what is wrong) if malformed."""
+    parts = stored.split("$")
+    if len(parts) != 4:
+        raise ValueError("expected pbkdf2_sha256$ITERATIONS$SALT$HASH")
+    scheme, iterations, salt, digest = parts
+    if scheme != PIN_HASH_SCHEME:
+        raise ValueError(f"scheme {scheme!r} is not {PIN_HASH_SCHEME!r}")
+    if not (iterations.isascii() and iterations.isdigit()):
+        raise ValueError(f"iterations {iterations!r} is not a number")
+    count = int(iterations)
+    if not PIN_HASH_ITERATIONS <= count <= PIN_HASH_MAX_ITERATIONS:
+        raise ValueError(
+            f"{count:,} iterations is outside {PIN_HASH_ITERATIONS:,} to "
+            f"{PIN_HASH_MAX_ITERATIONS:,}"
+        )
+    if not _HEX.fullmatch(salt) or len(salt) % 2 or not 16 <= len(salt) <= 128:
+        raise ValueError("the salt is not 8 to 64 bytes of lowercase hex")
+    if not _HEX.fullmatch(digest) or len(digest) != 64:
+        raise ValueError("the hash is not 32 bytes (64 characters) of lowercase hex")
+    return PinHash(count, bytes.fromhex(salt), bytes.fromhex(digest))
 
 
 class PhrasingMode(StrEnum):
@@ -101,18 +154,34 @@ class LLMConfig:
         default=0,
         metadata=_doc(
             "CPU threads for decoding. 0: all cores (llama.cpp's own default uses "
-            "half, measured 1.4-1.55x slower on 2 cores)."
+            "half, measured 1.4-1.55x slower on 2 cores).",
+            lo=0,
+            hi=256,
         ),
     )
     n_gpu_layers: int = field(
         default=-1,
         metadata=_doc(
-            "Layers offloaded to CUDA/Metal when the build supports it; -1 = all, 0 = CPU only."
+            "Layers offloaded to CUDA/Metal when the build supports it; -1 = all, 0 = CPU only.",
+            lo=-1,
+            hi=1000,
         ),
     )
-    n_ctx: int = field(default=2048, metadata=_doc("Context window in tokens."))
+    n_ctx: int = field(
+        default=2048,
+        metadata=_doc(
+            "Context window in tokens (memory grows with it).",
+            lo=512,
+            hi=131072,
+        ),
+    )
     timeout_s: float = field(
-        default=20.0, metadata=_doc("Give up on one generation (local or remote) after this long.")
+        default=20.0,
+        metadata=_doc(
+            "Give up on one generation (local or remote) after this many seconds.",
+            lo=0.5,
+            hi=600,
+        ),
     )
 
 
@@ -120,12 +189,16 @@ class LLMConfig:
 class SearchConfig:
     """How catalog search behaves for shoppers."""
 
-    limit: int = field(default=5, metadata=_doc("Most products shown for one request."))
+    limit: int = field(
+        default=5, metadata=_doc("Most products shown for one request.", lo=1, hi=50)
+    )
     fuzzy_min_score: int = field(
         default=80,
         metadata=_doc(
-            "0-100: how close a misspelt word must be to a catalog word to be "
-            "corrected ('backpak' -> 'backpack')."
+            "How close (in percent) a misspelt word must be to a catalog word to be "
+            "corrected ('backpak' -> 'backpack').",
+            lo=0,
+            hi=100,
         ),
     )
 
@@ -146,7 +219,9 @@ class AssistantConfig:
         default=90.0,
         metadata=_doc(
             "Seconds without input after which the conversation is wiped and a new "
-            "shopper starts clean."
+            "shopper starts clean.",
+            lo=5,
+            hi=3600,
         ),
     )
     llm_understanding: bool = field(
@@ -169,15 +244,23 @@ class UIConfig:
     staff_pin_hash: str = field(
         default="",
         metadata=_doc(
-            "Salted hash of the staff PIN (make one with `kiosk pin`). Empty: staff "
-            "access from the shopper screen is off."
+            "Salted hash of the staff PIN (make one with `kiosk pin`): "
+            f"pbkdf2_sha256$ITERATIONS$SALT$HASH with {PIN_HASH_ITERATIONS:,} to "
+            f"{PIN_HASH_MAX_ITERATIONS:,} iterations. Empty: staff access from the "
+            "shopper screen is off."
         ),
     )
     pin_attempts: int = field(
-        default=3, metadata=_doc("Wrong PIN entries allowed before the PIN screen locks.")
+        default=3,
+        metadata=_doc(
+            "Wrong PIN entries allowed before the PIN screen locks (counted across restarts).",
+            lo=1,
+            hi=10,
+        ),
     )
     pin_lockout_s: float = field(
-        default=60.0, metadata=_doc("How long the PIN screen stays locked after that.")
+        default=60.0,
+        metadata=_doc("Seconds the PIN screen stays locked after that.", lo=10, hi=86400),
     )
     locked: bool = field(
         default=True,
@@ -188,13 +271,19 @@ class UIConfig:
     )
     refresh_s: float = field(
         default=2.0,
-        metadata=_doc("How often the screens look for catalog changes and new staff calls."),
+        metadata=_doc(
+            "Seconds between the screens' looks for catalog changes and new staff calls.",
+            lo=0.2,
+            hi=60,
+        ),
     )
     staff_idle_lock_s: float = field(
         default=60.0,
         metadata=_doc(
             "The staff console opened on the shopper screen (F9) closes after this many "
-            "seconds without a key or touch; opening it again asks for the PIN."
+            "seconds without a key or touch; opening it again asks for the PIN.",
+            lo=10,
+            hi=3600,
         ),
     )
 
@@ -219,10 +308,17 @@ class SpeechConfig:
     )
     silence_ms: int = field(
         default=700,
-        metadata=_doc("Silence that ends a request in hands-free mode, in milliseconds."),
+        metadata=_doc(
+            "Silence that ends a request in hands-free mode, in milliseconds.", lo=100, hi=5000
+        ),
     )
     max_utterance_s: float = field(
-        default=15.0, metadata=_doc("A request is cut off after this many seconds.")
+        default=15.0,
+        metadata=_doc(
+            "A request is cut off after this many seconds (Whisper hears 30 s at most).",
+            lo=1,
+            hi=30,
+        ),
     )
     input_device: str = field(
         default="", metadata=_doc("Microphone (PortAudio name or index). Empty: the default.")
@@ -231,7 +327,8 @@ class SpeechConfig:
         default="", metadata=_doc("Speaker (PortAudio name or index). Empty: the default.")
     )
     volume: float = field(
-        default=1.0, metadata=_doc("Speaker volume, 0.0-1.0, applied to the voice's samples.")
+        default=1.0,
+        metadata=_doc("Speaker volume, applied to the voice's samples.", lo=0.0, hi=1.0),
     )
     echo_cancelled: bool = field(
         default=False,
@@ -251,7 +348,9 @@ class SpeechConfig:
             "(longer requests get what they need); 0: the full window. 15 is ~2x faster "
             "on 2 cores, and a decode that loops or that Whisper is unsure of is redone "
             "on the full window, but it once heard a confident '$1.00' for '$100' in the "
-            "tests: off by default, because a misheard price is a wrong answer."
+            "tests: off by default, because a misheard price is a wrong answer.",
+            lo=0,
+            hi=30,
         ),
     )
     asr_device: str = field(
@@ -283,7 +382,9 @@ class InsightsConfig:
             "for unmet demand and top requests. Nothing ties a request to a person."
         ),
     )
-    retention_days: int = field(default=90, metadata=_doc("Requests older than this are deleted."))
+    retention_days: int = field(
+        default=90, metadata=_doc("Requests older than this many days are deleted.", lo=1, hi=3650)
+    )
 
 
 @dataclass(frozen=True)
@@ -388,20 +489,51 @@ def _coerce(key: str, value: Any, typ: Any, from_env: bool) -> Any:
     return value
 
 
+def format_range(bounds: tuple[float, float]) -> str:
+    """'0.0 to 1.0', '1 to 50': a key's range as `kiosk config` and errors show it."""
+    return f"{bounds[0]} to {bounds[1]}"
+
+
+def _check_range(key: str, value: float, bounds: tuple[float, float], where: str) -> None:
+    """Refuse NaN, infinities and anything outside the key's documented range."""
+    lo, hi = bounds
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise ConfigError(
+            f"config key '{key}'{where}: {value!r} is outside its range {format_range(bounds)}"
+        )
+
+
+def _check_value(key: str, value: Any) -> None:
+    """Checks one key's value needs beyond its type and range."""
+    if key == "ui.staff_pin_hash" and value:
+        try:
+            parse_pin_hash(value)
+        except ValueError as exc:
+            raise ConfigError(
+                f"config key '{key}' is not a PIN hash `kiosk pin` makes: {exc}; "
+                "make a new one with `kiosk pin`"
+            ) from None
+
+
 def _build_section(name: str, cls: type[Any], raw: Mapping[str, Any], from_env: set[str]) -> Any:
     hints = get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
         dotted = f"{name}.{key}"
-        if key not in known:
+        if key not in fields:
             raise ConfigError(
-                f"unknown config key '{dotted}' (known in [{name}]: {', '.join(sorted(known))})"
+                f"unknown config key '{dotted}' (known in [{name}]: {', '.join(sorted(fields))})"
             )
         value = _coerce(dotted, value, hints[key], dotted in from_env)
         choices = _CHOICES.get(dotted)
         if choices and value not in choices:
             raise ConfigError(f"config key '{dotted}': {value!r} is not one of {choices}")
+        bounds = fields[key].metadata.get("range")
+        if bounds is not None:
+            where = f" ({ENV_PREFIX}{name.upper()}_{key.upper()})" if dotted in from_env else ""
+            _check_range(dotted, value, bounds, where)
+        _check_value(dotted, value)
         values[key] = value
     return cls(**values)
 
@@ -429,19 +561,44 @@ def _env_overrides(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], s
     return out, seen
 
 
+def _read_file(p: Path) -> dict[str, Any]:
+    """The TOML file's tables; whatever stops it being read is one sentence naming it."""
+    try:
+        mode = p.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise ConfigError(
+                f"config file {p} (KIOSK_CONFIG) is a folder; point KIOSK_CONFIG at the "
+                "TOML file itself"
+            )
+        if not stat.S_ISREG(mode):  # a FIFO or a device would hang or read forever
+            raise ConfigError(f"config file {p} (KIOSK_CONFIG) is not a regular file")
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {p} (KIOSK_CONFIG) does not exist") from None
+    except PermissionError:
+        raise ConfigError(
+            f"config file {p} (KIOSK_CONFIG) can't be read by this user (permission denied); "
+            "make it readable by the kiosk user"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"config file {p} (KIOSK_CONFIG) can't be read: {exc.strerror or exc}"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+
+
 def load(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Read the config: defaults, then the TOML file, then KIOSK_* variables."""
     env = os.environ if env is None else env
     raw: dict[str, Any] = {}
     file = path if path is not None else env.get("KIOSK_CONFIG") or None
     if file:
-        p = Path(file).expanduser()
-        try:
-            raw = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file {p} (KIOSK_CONFIG) does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+        raw = _read_file(Path(file).expanduser())
     overrides, from_env = _env_overrides(env)
     home = raw.pop("home", "")
     if not isinstance(home, str):
@@ -461,10 +618,11 @@ def load(path: str | Path | None = None, env: Mapping[str, str] | None = None) -
     return Config(home=home, **sections)
 
 
-def describe(cfg: Config) -> list[tuple[str, Any, str]]:
-    """(key, value, doc) for every field, for `kiosk config` and the README table."""
-    rows: list[tuple[str, Any, str]] = [
-        ("home", str(cfg.home_path), Config.__dataclass_fields__["home"].metadata["doc"])
+def describe(cfg: Config) -> list[tuple[str, Any, str, str]]:
+    """(key, value, doc, range) for every field, for `kiosk config`; range is '' for
+    keys that aren't numbers, else e.g. '0.0 to 1.0'."""
+    rows: list[tuple[str, Any, str, str]] = [
+        ("home", str(cfg.home_path), Config.__dataclass_fields__["home"].metadata["doc"], "")
     ]
     for name in _SECTIONS:
         section = getattr(cfg, name)
@@ -472,5 +630,13 @@ def describe(cfg: Config) -> list[tuple[str, Any, str]]:
             value = getattr(section, f.name)
             if isinstance(value, StrEnum):
                 value = value.value
-            rows.append((f"{name}.{f.name}", value, f.metadata.get("doc", "")))
+            bounds = f.metadata.get("range")
+            rows.append(
+                (
+                    f"{name}.{f.name}",
+                    value,
+                    f.metadata.get("doc", ""),
+                    format_range(bounds) if bounds else "",
+                )
+            )
     return rows

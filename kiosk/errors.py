@@ -7,7 +7,10 @@ prints one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 
 class KioskError(Exception):
@@ -101,3 +104,78 @@ class ImportError_(KioskError):
         error.problems = list(problems)
         error.more = more
         return error
+
+
+class StorageError(KioskError):
+    """The data folder can't be written: the disk is full, the filesystem is read-only,
+    or the folder isn't this user's. `code` says which; the message names the folder."""
+
+    code = "storage_error"
+
+
+# Less free space than this on the data folder's filesystem counts as a full disk:
+# SQLite needs a 32 KiB index beside a WAL catalog, and a commit needs room for its pages.
+DISK_FULL_BELOW = 1 << 20
+
+
+def _existing(path: Path) -> Path:
+    """`path`, or the nearest folder above it that exists (what a new file would use)."""
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return probe
+
+
+def storage_problem(folder: Path | str) -> StorageError | None:
+    """Why nothing can be written in `folder` (or where it would be created), or None.
+
+    Asked of the filesystem itself (statvfs, access), not guessed from an error: a
+    read-only mount says so even to root, and free space is what this user may use.
+    """
+    probe = _existing(Path(folder))
+    try:
+        st = os.statvfs(probe)
+    except OSError:
+        return None
+    if st.f_flag & os.ST_RDONLY:
+        return StorageError(
+            f"read-only: {probe} is on a read-only filesystem",
+            code="read_only",
+        )
+    if not os.access(probe, os.W_OK):
+        return StorageError(
+            f"not writable: {probe} can't be written by this user", code="not_writable"
+        )
+    free = st.f_bavail * st.f_frsize
+    if free < DISK_FULL_BELOW:
+        return StorageError(
+            f"disk full: {free // 1024} KiB left on the filesystem of {probe}", code="disk_full"
+        )
+    return None
+
+
+_ERRNO_CODES = {
+    errno.ENOSPC: "disk_full",
+    errno.EDQUOT: "disk_full",
+    errno.EROFS: "read_only",
+    errno.EACCES: "not_writable",
+    errno.EPERM: "not_writable",
+}
+
+
+def storage_error(exc: OSError, path: Path | str) -> StorageError | None:
+    """The StorageError an OSError from writing `path` stands for, or None if it is
+    something else (a missing folder, a bad name). The filesystem's own state is
+    asked first, so the sentence says what is true now."""
+    if exc.errno not in _ERRNO_CODES:
+        return None
+    found = storage_problem(Path(path).parent)
+    if found is not None:
+        return found
+    code = _ERRNO_CODES[exc.errno]
+    words = {
+        "disk_full": "disk full",
+        "read_only": "read-only",
+        "not_writable": "not writable",
+    }[code]
+    return StorageError(f"{words}: {path} can't be written ({exc.strerror})", code=code)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CONTOSO, kiosk
+from tests.faults import one_line, run_kiosk, unprivileged_prefix
 
 
 def test_import_then_search_json(tmp_path: Path) -> None:
@@ -219,3 +220,63 @@ def test_no_raw_escape_sequence_reaches_the_terminal(tmp_path: Path) -> None:
     reply = json.loads(outputs[3].stdout)
     sky = next(p for p in reply["products"] if p["id"] == "15")
     assert sky["name"].startswith("Sky\x1b[2J")  # JSON keeps the value
+
+
+def test_kiosk_config_shows_each_range(tmp_path: Path) -> None:
+    r = kiosk(tmp_path, "config")
+    assert r.returncode == 0, r.stderr
+    assert "speech.volume = 1.0  (range 0.0 to 1.0)" in r.stdout
+    assert "llm.timeout_s = 20.0  (range 0.5 to 600)" in r.stdout
+    assert "ui.pin_lockout_s = 60.0  (range 10 to 86400)" in r.stdout
+    assert "store.name = 'Contoso Outdoors'\n" in r.stdout, "no range for words"
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"KIOSK_LLM_TIMEOUT_S": "inf"}, "config key 'llm.timeout_s' (KIOSK_LLM_TIMEOUT_S): inf"),
+        ({"KIOSK_SEARCH_LIMIT": "0"}, "config key 'search.limit' (KIOSK_SEARCH_LIMIT): 0"),
+    ],
+)
+def test_a_value_out_of_range_is_one_line(tmp_path: Path, env: dict[str, str], needle: str) -> None:
+    r = kiosk(tmp_path, "ask", "tents", env=env)
+    assert r.returncode == 2 and r.stdout == ""
+    assert needle in one_line(r) and "outside its range" in r.stderr
+
+
+def _config_problems(tmp_path: Path) -> list[tuple[str, list[str], str]]:
+    folder = tmp_path / "conf.d"
+    folder.mkdir()
+    unreadable = tmp_path / "kiosk.toml"
+    unreadable.write_text('[store]\nname = "Trail Shop"\n')
+    unreadable.chmod(0o000)
+    return [
+        (str(folder), [], "is a folder; point KIOSK_CONFIG at the TOML file itself"),
+        (str(unreadable), unprivileged_prefix(), "can't be read by this user"),
+    ]
+
+
+def test_kiosk_config_that_is_a_folder_or_unreadable(tmp_path: Path) -> None:
+    """One sentence from `kiosk ask`, one failed row from `kiosk doctor`; no traceback."""
+    for path, prefix, needle in _config_problems(tmp_path):
+        env = {"KIOSK_CONFIG": path}
+        r = run_kiosk(tmp_path, "ask", "tents", env=env, prefix=prefix)
+        assert r.returncode == 2 and r.stdout == ""
+        line = one_line(r)
+        assert needle in line and path in line
+        r = run_kiosk(tmp_path, "doctor", env=env, prefix=prefix)
+        assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr
+        assert r.stdout.startswith("check") and "config  FAIL" in r.stdout
+        assert " ".join(r.stdout.split()).count(needle) == 1, r.stdout
+
+
+def test_ask_with_a_session_id_that_is_a_path(tmp_path: Path) -> None:
+    assert kiosk(tmp_path, "demo").returncode == 0
+    r = kiosk(tmp_path, "ask", "--no-llm", "--session", "../../etc/x", "tents")
+    assert r.returncode == 2 and "session id" in one_line(r)
+
+
+def test_a_damaged_catalog_is_one_line_from_search(tmp_path: Path) -> None:
+    (tmp_path / "catalog.sqlite3").write_bytes(bytes(range(256)) * 256)
+    r = kiosk(tmp_path, "search", "tent")
+    assert r.returncode == 2 and "catalog_corrupt" in one_line(r)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import shutil
 import socket
@@ -20,11 +21,14 @@ from kiosk.ops.doctor import (
     check_catalog,
     check_disk,
     check_llm,
+    check_staff_pin,
     diagnose,
     exit_code,
     format_table,
     run_checks,
 )
+from kiosk.ops.staffauth import STATE_FILE, PinGate, hash_pin
+from tests.faults import fill, remount_read_only, run_kiosk, small_fs, unprivileged_prefix
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -286,3 +290,88 @@ def test_table_columns_line_up() -> None:
     assert lines[-1] == "1 failed, 1 warning"
     assert exit_code(checks) == 1
     assert exit_code(checks[:1]) == 0
+
+
+# ----------------------------------------------------------- storage faults
+
+
+def _no_data_losing_advice(checks: list[Check]) -> None:
+    text = format_table(checks)
+    assert "damaged" not in text and "mv " not in text and "backup" not in text, text
+    assert "Traceback" not in text
+
+
+def test_a_full_disk_is_disk_full_and_the_catalog_intact(tmp_path: Path, demo_db: Path) -> None:
+    """A real tmpfs filled to the last byte: the catalog is read read-only, not 'damaged'."""
+    with small_fs(tmp_path / "home") as home:
+        shutil.copy(demo_db, home / "catalog.sqlite3")
+        fill(home)
+        checks = _by_name(run_checks(_cfg(home)))
+        catalog, disk = checks["catalog"], checks["disk"]
+        assert catalog.status == "warn", catalog
+        assert "20 products" in catalog.detail and "integrity ok" in catalog.detail
+        assert "disk full" in catalog.detail and "free space" in catalog.fix
+        assert disk.status == "fail" and disk.detail.startswith("disk full"), disk
+        assert "home" not in checks, "a full disk is not a permissions problem"
+        _no_data_losing_advice(list(checks.values()))
+
+
+def test_a_read_only_home_is_read_only_and_the_catalog_intact(
+    tmp_path: Path, demo_db: Path
+) -> None:
+    """A real mount remounted read-only, as ext4 does after disk errors."""
+    with small_fs(tmp_path / "home") as home:
+        shutil.copy(demo_db, home / "catalog.sqlite3")
+        remount_read_only(home)
+        checks = _by_name(run_checks(_cfg(home)))
+        catalog, home_row = checks["catalog"], checks["home"]
+        assert catalog.status == "warn" and "integrity ok" in catalog.detail, catalog
+        assert "read-only" in catalog.detail
+        assert home_row.status == "fail" and home_row.detail.startswith("read-only"), home_row
+        assert "journalctl -k" in home_row.fix and "chown" not in home_row.fix
+        assert checks["staff pin"].status == "ok", "no PIN set: nothing to record"
+        _no_data_losing_advice(list(checks.values()))
+
+
+def test_a_home_this_user_cant_write(tmp_path: Path, demo_db: Path) -> None:
+    """No mount needed: the folder's mode, for a real unprivileged process."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(demo_db, home / "catalog.sqlite3")
+    home.chmod(0o555)
+    r = run_kiosk(home, "doctor", "--json", prefix=unprivileged_prefix())
+    checks = {c["name"]: c for c in json.loads(r.stdout)}
+    assert checks["catalog"]["status"] == "warn", checks["catalog"]
+    assert "not writable" in checks["catalog"]["detail"]
+    assert "damaged" not in r.stdout and "mv " not in r.stdout
+    assert checks["home"]["status"] == "fail" and "chown" in checks["home"]["fix"]
+
+
+# ---------------------------------------------------------------- staff pin
+
+
+def test_a_malformed_pin_hash_is_reported_not_crashed_on(tmp_path: Path) -> None:
+    weak = "pbkdf2_sha256$1$" + "00" * 16 + "$" + "ab" * 32
+    for stored in ("pbkdf2_sha256$abc$zz$00", weak):
+        checks = diagnose(env={"KIOSK_UI_STAFF_PIN_HASH": stored, "KIOSK_HOME": str(tmp_path)})
+        [config] = checks
+        assert config.status == "fail" and "ui.staff_pin_hash" in config.detail
+        assert "kiosk pin" in config.detail
+    r = run_kiosk(tmp_path, "doctor", env={"KIOSK_UI_STAFF_PIN_HASH": weak})
+    assert r.returncode == 1 and "ui.staff_pin_hash" in r.stdout and "Traceback" not in r.stderr
+
+
+def test_the_staff_pin_row(tmp_path: Path) -> None:
+    assert check_staff_pin(_cfg(tmp_path))[0].detail.startswith("off")
+    stored = hash_pin("4321")
+    cfg = _cfg(tmp_path, KIOSK_UI_STAFF_PIN_HASH=stored)
+    [row] = check_staff_pin(cfg)
+    assert row.status == "ok" and "200,000 iterations" in row.detail
+    gate = PinGate.from_config(cfg)
+    for _ in range(cfg.ui.pin_attempts):
+        gate.try_pin("0000")
+    [row] = check_staff_pin(cfg)
+    assert row.status == "warn" and "locked for 60 s" in row.detail, row
+    (tmp_path / STATE_FILE).write_text("[]")
+    [row] = check_staff_pin(cfg)
+    assert row.status == "warn" and "unreadable" in row.detail and row.fix

@@ -7,18 +7,22 @@ half-built one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from kiosk.catalog.db import connect, transaction
+from kiosk.catalog import wordindex
+from kiosk.catalog.db import connect, sqlite_storage_error, transaction
 from kiosk.catalog.importers import import_paths
 from kiosk.catalog.records import Document, Variant
 from kiosk.catalog.writer import CatalogWriter
+from kiosk.errors import StorageError, storage_error, storage_problem
 
 
 def demo_dir() -> Path:
@@ -36,22 +40,64 @@ def seed_demo(
                 return False
         finally:
             conn.close()
+    blocked = storage_problem(path.parent)
+    if blocked is not None:  # say so before making anything
+        raise StorageError(f"the demo store can't be seeded: {blocked.message}", code=blocked.code)
     tmp = path.with_name(path.name + ".seeding")
-    for stale in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-        stale.unlink(missing_ok=True)
-    conn = connect(tmp)
+    leftovers = (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal"))
+    tmp_words = Path(f"{tmp}{wordindex.SUFFIX}")  # the import builds its word index there
     try:
-        import_paths(conn, [demo_dir() / "contoso-outdoors"], progress=progress)
-        apply_overlay(conn, json.loads((demo_dir() / "store.json").read_text(encoding="utf-8")))
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file to move
-    finally:
-        conn.close()
+        _remove(leftovers)
+        shutil.rmtree(tmp_words, ignore_errors=True)
+        conn = connect(tmp)
+        try:
+            import_paths(conn, [demo_dir() / "contoso-outdoors"], progress=progress)
+            apply_overlay(conn, json.loads((demo_dir() / "store.json").read_text(encoding="utf-8")))
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file to move
+        finally:
+            conn.close()
+    except BaseException as exc:
+        with contextlib.suppress(OSError):  # a failed seed (disk full) leaves nothing behind
+            _remove(leftovers)
+        shutil.rmtree(tmp_words, ignore_errors=True)
+        problem: StorageError | None = None
+        if isinstance(exc, OSError):
+            problem = storage_error(exc, tmp)
+        elif isinstance(exc, sqlite3.OperationalError):
+            problem = sqlite_storage_error(tmp, exc)
+        elif isinstance(exc, StorageError):
+            problem = exc
+        if problem is None:
+            raise
+        raise StorageError(
+            f"the demo store can't be seeded ({problem.message}); the catalog is as it was",
+            code=problem.code,
+        ) from None
     for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
     os.replace(tmp, path)
+    _adopt_words(tmp_words, Path(f"{path}{wordindex.SUFFIX}"))
     connect(path).close()  # back to WAL
     return True
+
+
+def _remove(paths: tuple[Path, ...]) -> None:
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _adopt_words(seeded: Path, root: Path) -> None:
+    """The seeded copy's word index moves with it (its generation names the new
+    catalog's token), so the first search needn't build one; never left behind."""
+    if seeded.is_dir():
+        with contextlib.suppress(OSError):
+            root.mkdir(exist_ok=True)
+            for child in seeded.iterdir():
+                if not (root / child.name).exists():
+                    os.replace(child, root / child.name)
+    shutil.rmtree(seeded, ignore_errors=True)
 
 
 def apply_overlay(conn: sqlite3.Connection, overlay: Mapping[str, Any]) -> None:

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.catalog.db import connect, transaction
+from kiosk.catalog.db import connect, read_only_reason, transaction
 from kiosk.catalog.records import Customer, Document, Order, Product, Review, Variant
 from kiosk.catalog.search import SearchFilters, SearchHit
 from kiosk.catalog.wordsearch import WordSearcher
 from kiosk.catalog.writer import CatalogWriter
+from kiosk.errors import StorageError
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ class Catalog:
 
     def close(self) -> None:
         self.conn.close()
+
+    @property
+    def read_only(self) -> StorageError | None:
+        """Why this catalog can't be written now (disk full, read-only home), or None.
+        It still answers; a write raises StorageError with that sentence."""
+        return read_only_reason(self.conn)
 
     def __enter__(self) -> Catalog:
         return self

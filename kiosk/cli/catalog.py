@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.cli.common import json_text, progress_printer
+from kiosk.cli.common import json_text, progress_printer, say_read_only
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.text.control import printable
@@ -140,6 +140,7 @@ def cmd_search(cfg: Config, args: argparse.Namespace) -> int:
         )
 
     with Catalog.open(cfg.catalog_path, create=False) as catalog:
+        say_read_only(catalog)
         if args.batch:
             # One process for many queries: the index and vocabulary load once.
             source = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115

@@ -14,6 +14,7 @@ from kiosk.text.control import printable
 
 if TYPE_CHECKING:
     from kiosk.assistant.reply import Reply
+    from kiosk.catalog.repository import Catalog
 
 
 def status(message: str) -> None:
@@ -24,6 +25,14 @@ def status(message: str) -> None:
 def report(message: str) -> None:
     """A problem the command survives (model not loaded, no speaker): said once."""
     status(f"kiosk: {message}")
+
+
+def say_read_only(catalog: Catalog) -> None:
+    """A catalog opened read-only (disk full, read-only home): answers still come from
+    it as it is; what can't be saved is said once."""
+    reason = catalog.read_only
+    if reason is not None:
+        report(f"{reason.message}: the catalog is open read-only (answers work; nothing is saved)")
 
 
 def progress_printer(label: str) -> Callable[[int, int | None], None]:

@@ -55,8 +55,8 @@ def cmd_models(cfg: Config, args: argparse.Namespace) -> int:
 def cmd_config(cfg: Config, args: argparse.Namespace) -> int:
     from kiosk.config import describe
 
-    for key, value, doc in describe(cfg):
-        print(f"{key} = {value!r}\n    {doc}")
+    for key, value, doc, bounds in describe(cfg):
+        print(f"{key} = {value!r}" + (f"  (range {bounds})" if bounds else "") + f"\n    {doc}")
     return 0
 
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.cli.common import emit, report, status
+from kiosk.cli.common import emit, report, say_read_only, status
 from kiosk.config import Config
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, storage_error
 
 if TYPE_CHECKING:  # imported where used, so `kiosk --help` and `kiosk import` stay instant
     from kiosk.assistant.pipeline import Assistant
     from kiosk.assistant.reply import Reply
-    from kiosk.assistant.session import Session
+    from kiosk.assistant.session import Session, SessionStore
     from kiosk.voice.session import VoiceSession
 
     Show = Callable[[Reply | None], None]
@@ -60,9 +62,11 @@ def cmd_ask(cfg: Config, args: argparse.Namespace) -> int:
     from kiosk.assistant.session import Session, SessionStore
 
     store = SessionStore(cfg.home_path / "sessions", cfg.assistant.idle_timeout_s)
-    store.sweep()
+    with contextlib.suppress(OSError):  # expired sessions go next time the home is writable
+        store.sweep()
     with _open(cfg, use_llm=not args.no_llm, quiet=args.json) as assistant:
-        session = store.load(args.session) if args.session else Session()
+        say_read_only(assistant.catalog)
+        session = _load_session(store, args.session) if args.session else Session()
         if args.loyalty and not assistant.set_loyalty(session, args.loyalty):
             raise KioskError("that loyalty number is not in the catalog", code="loyalty_unknown")
         if args.audio or args.text:
@@ -72,9 +76,38 @@ def cmd_ask(cfg: Config, args: argparse.Namespace) -> int:
                 reply = assistant.turn(session, " ".join(args.text))
             emit(reply, args.json)
             if args.session:
-                store.save(session)
+                _save_session(store, session)
             return 0
         return repl(assistant, session, as_json=args.json)
+
+
+def _load_session(store: SessionStore, session_id: str) -> Session:
+    from kiosk.assistant.session import Session
+
+    try:
+        return store.load(session_id)
+    except ValueError as exc:  # an id that isn't a plain name: never a path
+        raise KioskError(str(exc), code="session_id_invalid") from None
+    except OSError as exc:
+        why = _why(exc, store.directory / f"{session_id}.json")
+        report(f"session {session_id} couldn't be read ({why}); a new one starts")
+        return Session(id=session_id)
+
+
+def _save_session(store: SessionStore, session: Session) -> None:
+    """The answer has been given; a session that can't be kept is said, not raised."""
+    try:
+        store.save(session)
+    except OSError as exc:
+        report(
+            f"the session couldn't be saved ({_why(exc, store.directory / f'{session.id}.json')}); "
+            f"the next `--session {session.id}` starts a new conversation"
+        )
+
+
+def _why(exc: OSError, file: Path) -> str:
+    problem = storage_error(exc, file)
+    return problem.message if problem is not None else (exc.strerror or str(exc))
 
 
 def _audio_turn(assistant: Assistant, session: Session, path: str) -> Reply:

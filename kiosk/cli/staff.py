@@ -197,13 +197,35 @@ def cmd_describe(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_pin(cfg: Config, args: argparse.Namespace) -> int:
+    """Hash a new staff PIN. On a terminal it is asked twice, unseen; from a pipe, one
+    line. The config lines go to stdout (for `>> kiosk.toml`), what to do with them
+    to stderr."""
     import getpass
+    import os
 
-    from kiosk.ops.staffauth import hash_pin
+    from kiosk.ops.staffauth import hash_pin, pin_problem
 
-    pin = getpass.getpass("new staff PIN: ") if sys.stdin.isatty() else sys.stdin.readline()
-    pin = pin.strip()
-    if len(pin) < 4 or not pin.isdigit():
-        raise KioskError("a staff PIN is at least 4 digits", code="pin_invalid")
-    print(f'[ui]\nstaff_pin_hash = "{hash_pin(pin)}"')
+    if sys.stdin.isatty():
+        pin = getpass.getpass("new staff PIN: ").strip()
+        problem = pin_problem(pin)
+        if not problem and getpass.getpass("the same PIN again: ").strip() != pin:
+            problem = "the two PINs differ; nothing was changed, run `kiosk pin` again"
+    else:
+        pin = sys.stdin.readline().strip()
+        problem = pin_problem(pin)
+    if problem:
+        raise KioskError(problem, code="pin_invalid")
+    where = args.config or os.environ.get("KIOSK_CONFIG") or ""
+    print(f'[ui]\nstaff_pin_hash = "{hash_pin(pin)}"', flush=True)
+    print(
+        "kiosk: put this in your config file's [ui] section "
+        + (
+            f"(KIOSK_CONFIG = {where})"
+            if where
+            else "(KIOSK_CONFIG is not set: make a TOML file and point KIOSK_CONFIG at it, "
+            "or set KIOSK_UI_STAFF_PIN_HASH)"
+        )
+        + ", then restart the kiosk",
+        file=sys.stderr,
+    )
     return 0

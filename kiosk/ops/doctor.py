@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import textwrap
+import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from kiosk.config import Config
-from kiosk.errors import ConfigError, KioskError
+from kiosk.errors import ConfigError, KioskError, StorageError, storage_problem
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -146,8 +147,53 @@ def _corrupt(path: Path, why: str) -> Check:
     )
 
 
+def storage_fix(problem: StorageError, home: Path) -> str:
+    """What to do about a home that can't be written; never anything that loses data."""
+    if problem.code == "disk_full":
+        return (
+            f"free space on that filesystem (old logs in {home / 'logs'}, `journalctl "
+            "--vacuum-size=100M`, apt caches), then `systemctl restart kiosk`; the kiosk "
+            "answers from the catalog read-only meanwhile"
+        )
+    if problem.code == "read_only":
+        return (
+            "a filesystem turns read-only after disk errors: see `journalctl -k` (or "
+            "`dmesg`), check the disk, then remount it read-write and `systemctl restart "
+            "kiosk`, or reboot; the kiosk answers from the catalog read-only meanwhile"
+        )
+    return f"run as the kiosk user (`sudo -u kiosk kiosk doctor`) or `chown -R kiosk:kiosk {home}`"
+
+
+def _unreadable(path: Path, exc: KioskError, home: Path) -> Check:
+    """The catalog can't be opened, for a reason that isn't damage: nothing to move."""
+    if isinstance(exc, StorageError):
+        fix = storage_fix(exc, home)
+    else:
+        fix = (
+            "nothing is wrong with the file as far as this check can tell: fix what the "
+            "message says (`systemctl status kiosk kiosk-sync` shows who holds it), then "
+            "run `kiosk doctor` again"
+        )
+    return Check("catalog", "fail", f"{path} can't be read now: {exc.message}", fix)
+
+
+# SQLite errors that say the file couldn't be read now (I/O, locks, room), not that it
+# is damaged: never a reason to move a catalog aside.
+_NOT_DAMAGE = ("SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_FULL",
+               "SQLITE_READONLY", "SQLITE_NOMEM", "SQLITE_PERM")  # fmt: skip
+
+
+def _not_damage(exc: Exception) -> bool:
+    return str(getattr(exc, "sqlite_errorname", "")).startswith(_NOT_DAMAGE)
+
+
 def check_catalog(cfg: Config) -> list[Check]:
-    """The database opens, `PRAGMA integrity_check` says ok, and it has products."""
+    """The database opens, `PRAGMA integrity_check` says ok, and it has products.
+
+    Only a file SQLite itself calls damaged (not a database, malformed, an integrity
+    failure) is "damaged"; a full disk or a read-only home is said as such, and the
+    catalog is then read as it is, read-only.
+    """
     from kiosk.catalog.db import connect
     from kiosk.catalog.repository import Catalog
 
@@ -168,19 +214,26 @@ def check_catalog(cfg: Config) -> list[Check]:
         # Read-only: the doctor must not migrate, checkpoint or otherwise touch the file.
         conn = connect(path, create=False, readonly=True)
     except KioskError as exc:
-        return [_corrupt(path, exc.message)]
+        if exc.code == "catalog_corrupt":
+            return [_corrupt(path, exc.message)]
+        return [_unreadable(path, exc, cfg.home_path)]
     catalog = Catalog(conn, path)
+    writable = storage_problem(path.parent)
     try:
         try:
             verdict = catalog.integrity_check()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # bytes that aren't text
+            if _not_damage(exc):
+                return [_unreadable(path, KioskError(str(exc)), cfg.home_path)]
             return [_corrupt(path, str(exc))]
         if verdict != "ok":
             return [_corrupt(path, f"integrity_check: {verdict}")]
         try:
             stats = catalog.stats()
-        except sqlite3.DatabaseError as exc:  # a valid SQLite file that isn't a catalog
-            return [_corrupt(path, f"not a kiosk catalog ({exc})")]
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            if _not_damage(exc):
+                return [_unreadable(path, KioskError(str(exc)), cfg.home_path)]
+            return [_corrupt(path, f"not a kiosk catalog ({exc})")]  # SQLite, not ours
     finally:
         catalog.close()
     detail = (
@@ -189,6 +242,16 @@ def check_catalog(cfg: Config) -> list[Check]:
     )
     if stats.products == 0:
         return [Check("catalog", "fail", f"{path} has no products", CATALOG_FIX)]
+    if writable is not None:
+        return [
+            Check(
+                "catalog",
+                "warn",
+                f"{detail}; read-only for now ({writable.message}): shoppers get answers, "
+                "but staff edits, staff calls and imports can't be saved",
+                storage_fix(writable, cfg.home_path),
+            )
+        ]
     checks = [Check("catalog", "ok", detail)]
     if stats.unplaced:
         checks.append(
@@ -332,11 +395,11 @@ def check_disk(
     free = shutil.disk_usage(probe).free
     where = f"{free / GIB:.1f} GiB free in {probe}"
     checks: list[Check] = []
-    fix = (
-        f"free space on that filesystem (old logs in {home / 'logs'}, `journalctl "
-        "--vacuum-size=100M`, apt caches)"
-    )
-    if free < fail_below:
+    problem = storage_problem(home)
+    fix = storage_fix(StorageError("", code="disk_full"), home)
+    if problem is not None and problem.code == "disk_full":
+        checks.append(Check("disk", "fail", problem.message, fix))
+    elif free < fail_below:
         checks.append(Check("disk", "fail", f"{where} (under {fail_below // MIB} MiB)", fix))
     elif free < warn_below:
         checks.append(Check("disk", "warn", f"{where} (under {warn_below / GIB:.0f} GiB)", fix))
@@ -351,17 +414,69 @@ def check_disk(
                 f"`kiosk demo` or `kiosk import FILE` creates it (or `mkdir -p {home}`)",
             )
         )
-    elif not os.access(home, os.W_OK):
-        checks.append(
-            Check(
-                "home",
-                "fail",
-                f"{home} is not writable by this user",
-                f"run as the kiosk user (`sudo -u kiosk kiosk doctor`) or `chown -R kiosk:kiosk "
-                f"{home}`",
-            )
-        )
+    elif problem is not None and problem.code != "disk_full":
+        checks.append(Check("home", "fail", problem.message, storage_fix(problem, home)))
     return checks
+
+
+# ---------------------------------------------------------------- staff pin
+
+
+def check_staff_pin(cfg: Config) -> list[Check]:
+    """The staff PIN: off, or on with its wrong-attempt record readable and writable.
+    (A malformed `ui.staff_pin_hash` never gets here: the config row refuses it.)"""
+    from kiosk.config import parse_pin_hash
+    from kiosk.ops.staffauth import STATE_FILE, read_state
+
+    if not cfg.ui.staff_pin_hash:
+        return [Check("staff pin", "ok", "off (no ui.staff_pin_hash): F9 opens nothing")]
+    iterations = parse_pin_hash(cfg.ui.staff_pin_hash).iterations
+    path = cfg.home_path / STATE_FILE
+    try:
+        state = read_state(path)
+    except PermissionError:
+        return [
+            Check(
+                "staff pin",
+                "warn",
+                f"set; the wrong-PIN record {path} can't be read by this user",
+                "run as the kiosk user (`sudo -u kiosk kiosk doctor`)",
+            )
+        ]
+    except (OSError, ValueError) as exc:
+        return [
+            Check(
+                "staff pin",
+                "warn",
+                f"the wrong-PIN record {path} is unreadable ({exc}): the next PIN entry "
+                "locks for ui.pin_lockout_s, then the record is made anew",
+                f"nothing to do, or remove {path} to end that lockout now",
+            )
+        ]
+    problem = storage_problem(path.parent)
+    if problem is not None:
+        return [
+            Check(
+                "staff pin",
+                "warn",
+                f"wrong PINs can't be recorded ({problem.message}): F9 stays locked; "
+                "`kiosk staff` on the terminal or SSH works",
+                storage_fix(problem, cfg.home_path),
+            )
+        ]
+    left = state.locked_until - time.time()
+    if left > 0:
+        return [
+            Check(
+                "staff pin",
+                "warn",
+                f"locked for {min(left, cfg.ui.pin_lockout_s):.0f} s more after "
+                f"{cfg.ui.pin_attempts} wrong PINs",
+                f"wait, or remove {path} to end the lockout now",
+            )
+        ]
+    tries = f"; {state.failures} wrong since the last good one" if state.failures else ""
+    return [Check("staff pin", "ok", f"set ({iterations:,} iterations){tries}")]
 
 
 # ---------------------------------------------------------------------- llm
@@ -442,6 +557,7 @@ def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
     if full:
         checks += _guard("catalog text", lambda: check_catalog_text(cfg))
     checks += _guard("disk", lambda: check_disk(cfg))
+    checks += _guard("staff pin", lambda: check_staff_pin(cfg))
     checks += _guard("audio", lambda: check_audio(cfg))
     checks += _guard("gpu", lambda: check_gpu(cfg))
     return checks

@@ -23,11 +23,13 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
 from kiosk.config import Config
+from kiosk.errors import storage_error
 from kiosk.text.privacy import redact
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
@@ -150,16 +152,53 @@ def _tag(handler: logging.Handler) -> logging.Handler:
     return handler
 
 
-def _file_handler(home: Path) -> logging.Handler | None:
+class LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file, for a disk that fills up or turns read-only: a record
+    that can't be written is dropped (no traceback per record on stderr), said once
+    on stderr when `say` (never under a screen), and the file is tried again after
+    `RETRY_S`."""
+
+    RETRY_S = 60.0
+
+    def __init__(self, path: Path, *, say: bool) -> None:
+        super().__init__(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+        self.say = say
+        self.failing_since: float | None = None
+        self.said = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.failing_since is not None:
+            if time.monotonic() - self.failing_since < self.RETRY_S:
+                return
+            self.failing_since = None
+        super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            super().handleError(record)
+            return
+        self.failing_since = time.monotonic()
+        with contextlib.suppress(Exception):  # a half-written line must not stay open
+            self.close()
+        if self.say and not self.said:
+            self.said = True
+            problem = storage_error(exc, self.baseFilename)
+            why = problem.message if problem is not None else (exc.strerror or str(exc))
+            with contextlib.suppress(Exception):
+                print(
+                    f"kiosk: the log file {self.baseFilename} can't be written ({why}); "
+                    "records are dropped until it can",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+
+def _file_handler(home: Path, *, say: bool = False) -> logging.Handler | None:
     try:
         logs = home / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            logs / "kiosk.log",
-            maxBytes=LOG_MAX_BYTES,
-            backupCount=LOG_BACKUPS,
-            encoding="utf-8",
-        )
+        handler = LogFile(logs / "kiosk.log", say=say)
     except OSError:
         return None  # read-only home: the caller decides where else to log
     handler.setFormatter(logging.Formatter(_FILE_FORMAT))
@@ -199,7 +238,7 @@ def configure_logging(
             journal.setFormatter(logging.Formatter("%(name)s: %(message)s"))
             handlers.append(journal)
     if not handlers:
-        file = _file_handler(cfg.home_path)
+        file = _file_handler(cfg.home_path, say=not tui)
         if file is not None:
             handlers.append(file)
         if not tui:

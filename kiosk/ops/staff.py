@@ -19,7 +19,7 @@ from kiosk.catalog.records import Product, format_price, parse_price
 from kiosk.catalog.repository import Catalog, StaffCall
 from kiosk.catalog.requestlog import recent_timings
 from kiosk.config import Config
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, StorageError
 from kiosk.insights.describe import Draft, check_description, draft_description, save_description
 from kiosk.llm.base import ChatModel
 from kiosk.llm.loader import load_or_templates
@@ -39,10 +39,13 @@ def save_edit(
         return f"Not saved: {exc}."
     if not stock.strip().isdigit():
         return f"Not saved: stock {stock!r} must be a whole number, 0 or more."
-    with catalog.write() as w:
-        w.set_price(product_id, cents)
-        w.set_stock(product_id, int(stock))
-        w.set_location(product_id, aisle.strip(), shelf.strip())
+    try:
+        with catalog.write() as w:
+            w.set_price(product_id, cents)
+            w.set_stock(product_id, int(stock))
+            w.set_location(product_id, aisle.strip(), shelf.strip())
+    except StorageError as exc:  # disk full, read-only home: said, not raised on a screen
+        return f"Not saved: {exc.message}."
     return f"Saved {product_id}: {format_price(cents)}, stock {int(stock)}, aisle {aisle.strip()}."
 
 
@@ -61,8 +64,11 @@ def set_attribute(catalog: Catalog, product_id: str, key: str, value: str) -> st
         del attrs[key]
     else:
         return f"Not saved: {product_id} has no attribute {key!r} to remove."
-    with catalog.write() as w:
-        w.set_attributes(product_id, attrs)
+    try:
+        with catalog.write() as w:
+            w.set_attributes(product_id, attrs)
+    except StorageError as exc:
+        return f"Not saved: {exc.message}."
     return f"Saved {product_id}: {key} = {value.strip()}" if value.strip() else f"Removed {key}."
 
 
@@ -94,8 +100,11 @@ def set_call_status(catalog: Catalog, call_id: int, status: str) -> str:
         return f"Not changed: status {status!r} is not one of {', '.join(CALL_STATUSES)}."
     if not any(c.id == call_id for c in catalog.staff_calls(open_only=False)):
         return f"Not changed: there is no staff call #{call_id}."
-    with catalog.write() as w:
-        w.set_staff_call_status(call_id, status)
+    try:
+        with catalog.write() as w:
+            w.set_staff_call_status(call_id, status)
+    except StorageError as exc:
+        return f"Not changed: {exc.message}."
     return f"Call #{call_id} is {status}."
 
 

@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -23,7 +24,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kiosk.config import Config
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, StorageError, storage_error, storage_problem
+
+log = logging.getLogger(__name__)
 
 SyncStatus = Literal["nothing", "unchanged", "imported", "failed", "busy"]
 
@@ -135,13 +138,19 @@ def _read_state(path: Path) -> dict[str, Any]:
 
 
 def _write_state(path: Path, state: dict[str, Any]) -> None:
-    """Temp file, fsync, rename: a crash leaves the old state or the new, never half."""
+    """Temp file, fsync, rename: a crash leaves the old state or the new, never half.
+    A disk that filled up meanwhile keeps the old state (the next run looks again)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        json.dump(state, fh, indent=1, sort_keys=True)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            json.dump(state, fh, indent=1, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        log.warning("sync state not saved: %s", storage_error(exc, path) or exc)
 
 
 @contextlib.contextmanager
@@ -179,6 +188,11 @@ def sync_once(cfg: Config, *, settle_s: float = SETTLE_S, force: bool = False) -
             "nothing", f"nothing to do: no feed files ({', '.join(FEED_SUFFIXES)}) in {feed}"
         )
     home = cfg.home_path
+    blocked = storage_problem(home)
+    if blocked is not None:  # a full or read-only home: not the feed's fault, try next run
+        return SyncResult(
+            "failed", f"can't import now, the catalog is unchanged: {blocked.message}", files=[]
+        )
     home.mkdir(parents=True, exist_ok=True)
     with _lock(home) as held:
         if not held:
@@ -227,6 +241,10 @@ def _sync_locked(
         finally:
             conn.close()
     except KioskError as exc:
+        if isinstance(exc, StorageError):  # the disk, not the feed: the next run tries again
+            return SyncResult(
+                "failed", f"import failed, the catalog is unchanged: {exc.message}", files=names
+            )
         state["failed"] = {"feed": str(feed), "files": prints, "at": now, "error": exc.message}
         _write_state(state_path, state)
         return SyncResult(
