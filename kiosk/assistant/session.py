@@ -101,9 +101,13 @@ class SessionStore:
         data["query"] = redact(session.query)
         data["last_request"] = redact(session.last_request)
         data["customer_id"] = None
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        try:
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half file behind
+            raise
 
     def sweep(self) -> int:
         """Delete every expired session file; returns how many."""

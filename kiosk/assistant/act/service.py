@@ -23,6 +23,7 @@ from kiosk.assistant.session import Session
 from kiosk.assistant.understand import Greeting, Understanding, kind_of
 from kiosk.catalog.records import Product
 from kiosk.catalog.repository import StaffCall
+from kiosk.errors import StorageError
 from kiosk.text.privacy import redact
 
 
@@ -56,7 +57,14 @@ class ServiceHandler:
         wanted = [p.name for p in catalog.products(s.focus or s.shown[:3])]
         asked = u.note if (u.products or u.category or u.kind) else redact(s.last_request)
         note = "; ".join(x for x in (asked, ", ".join(wanted)) if x) or "help at the kiosk"
-        open_call, call_id = self._place_call(s, note)
+        try:
+            open_call, call_id = self._place_call(s, note)
+        except StorageError:  # a full or read-only disk: the shopper still gets help
+            text = (
+                "I can't send the call from this kiosk right now. Please ask at the "
+                "service desk, or any member of staff you see."
+            )
+            return Outcome(Reply(Intent.CALL_STAFF, text), fact_sheet([], [text]))
         if open_call is not None and open_call.status == "acknowledged":
             text = "A member of staff is already on the way; I've told them you're still waiting."
         elif open_call is not None and open_call.status == "open":
