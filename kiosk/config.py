@@ -120,6 +120,13 @@ class ModelsConfig:
         default="",
         metadata=_doc("piper voice (.onnx, its .onnx.json beside it). Empty: en_US-joe-medium."),
     )
+    embed: str = field(
+        default="",
+        metadata=_doc(
+            "Sentence-embedding GGUF llama.cpp runs with pooling (e.g. a BERT model). "
+            "Empty: bundled all-MiniLM-L6-v2."
+        ),
+    )
     wheel_cache: str = field(
         default="",
         metadata=_doc(

@@ -69,7 +69,8 @@ def test_healthy_install(home: Path) -> None:
     table = format_table(checks)
     print(table)
     names = _by_name(checks)
-    for required in ("config", "model llm", "model asr", "model tts", "llm", "catalog", "disk"):
+    models = ("model llm", "model asr", "model tts", "model embed")
+    for required in ("config", *models, "llm", "catalog", "disk"):
         assert names[required].status == "ok", table
     assert all(c.status == "ok" or c.name in MAY_WARN for c in checks), table
     assert exit_code(checks) == 0
@@ -80,7 +81,7 @@ def test_healthy_install(home: Path) -> None:
 @needs_models
 def test_full_rehash_of_the_models(home: Path) -> None:
     checks = [c for c in run_checks(_cfg(home), full=True) if c.name.startswith("model ")]
-    assert {c.name for c in checks} == {"model llm", "model asr", "model tts"}
+    assert {c.name for c in checks} == {"model llm", "model asr", "model tts", "model embed"}
     assert all(c.status == "ok" and "sha256 ok" in c.detail for c in checks), checks
 
 
@@ -111,7 +112,7 @@ def test_models_dir_missing_the_llm_file(home: Path, tmp_path: Path) -> None:
     assert "kiosk models" in llm.fix
     assert names["llm"].status == "fail"  # the reply writer can't load either
     assert names["llm"].fix
-    for ok in ("model asr", "model tts", "catalog"):
+    for ok in ("model asr", "model tts", "model embed", "catalog"):
         assert names[ok].status == "ok", table
     assert exit_code(checks) == 1
     assert "FAIL" in table and "fix: `kiosk models`" in table
@@ -125,8 +126,9 @@ def test_a_missing_model_that_is_not_used_only_warns(home: Path, tmp_path: Path)
         _cfg(home, KIOSK_MODELS_DIR=str(empty), KIOSK_LLM_BACKEND="none", KIOSK_SPEECH_ENABLED="0")
     )
     names = _by_name(checks)
-    for role in ("llm", "asr", "tts"):
+    for role in ("llm", "asr", "tts", "embed"):
         assert names[f"model {role}"].status == "warn", names[f"model {role}"]
+    assert "not used yet" in names["model embed"].detail
     assert names["llm"].status == "ok"
     assert exit_code(checks) == 0
 

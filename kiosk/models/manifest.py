@@ -17,7 +17,10 @@ import kiosk
 from kiosk.errors import ModelError
 
 # One model per role; `models.<role>` in the config overrides it.
-ROLES = ("llm", "asr", "tts")
+ROLES = ("llm", "asr", "tts", "embed")
+# How a file is made from its parts when it is not their plain concatenation:
+# `build = "<name>"` runs that converter (kiosk.models.convert.BUILDERS) on it.
+BUILDS = ("minilm-gguf",)
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,17 @@ class ModelPart:
 
 @dataclass(frozen=True)
 class ModelFile:
-    """A file under the models dir with the hash and size it must have."""
+    """A file under the models dir with the hash and size it must have.
+
+    Without `build` the file is its parts concatenated; with it, the concatenation is
+    the converter's input and `sha256` and `size` are those of the converter's output.
+    """
 
     output: str  # relative to the models dir
     sha256: str
     size: int
     parts: tuple[ModelPart, ...]
+    build: str = ""  # one of BUILDS, or empty
 
 
 @dataclass(frozen=True)
@@ -134,12 +142,16 @@ def load_manifest(path: Path | None = None) -> list[ModelSpec]:
                 parts.append(ModelPart(package, _req(p, "member", str, fwhere)))
             if not parts:
                 raise ModelError(f"{fwhere}: parts must not be empty")
+            build = _req(f, "build", str, fwhere) if "build" in f else ""
+            if build and build not in BUILDS:
+                raise ModelError(f"{fwhere}: build {build!r} is not one of {BUILDS}")
             files.append(
                 ModelFile(
                     _rel(_req(f, "output", str, fwhere), fwhere),
                     sha,
                     _req(f, "size", int, fwhere),
                     tuple(parts),
+                    build,
                 )
             )
         specs.append(

@@ -96,6 +96,8 @@ def _model_needed(cfg: Config, role: str) -> str:
         return f"not used: llm.backend = '{cfg.llm.backend}'"
     if role in ("asr", "tts") and not cfg.speech.enabled:
         return "not used: speech.enabled = false"
+    if role == "embed":
+        return "not used yet: no feature loads the embedding model"
     return ""
 
 
