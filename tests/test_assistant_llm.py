@@ -17,11 +17,13 @@ from kiosk.assistant.reply import Intent
 from kiosk.assistant.session import Session
 from kiosk.assistant.understand import model_intent, understand
 from kiosk.catalog.repository import Catalog
-from kiosk.config import Config
+from kiosk.config import Config, LLMConfig
 from kiosk.llm.base import Message
 from kiosk.llm.local import LocalLlama
 
 pytestmark = pytest.mark.slow
+LLM_DEFAULT = LLMConfig()
+PATIENT_S = 300.0
 
 REQUESTS = [
     "show me tents",
@@ -36,8 +38,14 @@ REQUESTS = [
 
 
 def _config(llm_cfg: Config, **assistant: object) -> Config:
+    """The assistant settings asked for; a patient model timeout (these tests judge what
+    the model's words are, not how fast: a shared 2-core machine may be slow), unless the
+    test set its own (the timeout test)."""
+    llm = llm_cfg.llm
+    if llm.timeout_s == LLM_DEFAULT.timeout_s:
+        llm = dataclasses.replace(llm, timeout_s=PATIENT_S)
     return dataclasses.replace(
-        llm_cfg, assistant=dataclasses.replace(llm_cfg.assistant, **assistant)
+        llm_cfg, llm=llm, assistant=dataclasses.replace(llm_cfg.assistant, **assistant)
     )  # type: ignore[arg-type]
 
 
