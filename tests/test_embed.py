@@ -160,3 +160,16 @@ def test_missing_embedding_model_names_file_and_fix(tmp_path: Path, llm_cfg: Con
     )
     with pytest.raises(ModelError, match=r"'models\.embed'.*KIOSK_MODELS_EMBED"):
         load_embedder(override)
+
+
+def test_bench_prints_its_figures(
+    llm_cfg: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.bench import embed_bench
+
+    monkeypatch.setattr(embed_bench, "REQUESTS", embed_bench.REQUESTS[:5])
+    assert embed_bench.run(llm_cfg, rounds=1, count=20) == 0
+    out = capsys.readouterr().out
+    for figure in ("load", "resident memory", "one product text", "cached", "batch 16"):
+        assert figure in out, out
+    assert "description[:0]" in out and "76.8 MB" in out

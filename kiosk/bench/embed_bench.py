@@ -5,7 +5,8 @@ one-text embedding p50/p95 on the demo store's product texts (name, category and
 description's start, as product vectors would be made) and on 50 requests phrased as
 shoppers phrase them (first time, so no cache, then again from the cache); products/s
 at batch sizes 1, 2, 4, 8 and 16, the sizes taking turns each round so machine noise
-hits them all.
+hits them all; products/s with more or less of the description in the text (the cost
+grows with the tokens).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 
 BATCHES = (1, 2, 4, 8, 16)
+DESCRIPTION_CHARS = (0, 100, 200, 400)
 DIM_BYTES_F16 = 2
 
 # Needs, not product names: how shoppers ask when they don't know what the store calls it.
@@ -82,9 +84,9 @@ REQUESTS = [
 ]
 
 
-def product_text(p: Product) -> str:
+def product_text(p: Product, description: int = 400) -> str:
     """What a product's vector is made from: name, category, the description's start."""
-    return ". ".join(part for part in (p.name, p.category, p.description[:400]) if part)
+    return ". ".join(x for x in (p.name, p.category, p.description[:description]) if x)
 
 
 def rss_mb() -> float:
@@ -122,14 +124,16 @@ def _line(label: str, ms: Sequence[float]) -> str:
     return f"  {label:<34} p50 {_pct(ms, 0.5):6.2f} ms  p95 {_pct(ms, 0.95):6.2f} ms  (n={len(ms)})"
 
 
-def run(cfg: Config, *, rounds: int = 3) -> int:
+def run(cfg: Config, *, rounds: int = 3, count: int = 200) -> int:
+    """Print the figures; `count` texts per products/s figure."""
     from kiosk.llm.embed import load_embedder
 
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
         db = Path(tmp) / "catalog.sqlite3"
         seed_demo(db)
         with Catalog.open(db) as catalog:
-            texts = [product_text(p) for p in catalog.all_products()]
+            products = catalog.all_products()
+    texts = [product_text(p) for p in products]
 
     before = rss_mb()
     embedder = load_embedder(cfg)
@@ -145,19 +149,18 @@ def run(cfg: Config, *, rounds: int = 3) -> int:
         print(f"  {'resident memory (RSS)':<34} {before:.0f} MB before the load, {after:.0f} after")
 
         embedder.embed(texts[:2])  # warm up
-        products: list[float] = []
-        fresh: list[float] = []
+        one_product: list[float] = []
         cached: list[float] = []
         for _ in range(rounds):
-            products += _one_by_one(texts, lambda t: embedder.embed([t]))
+            one_product += _one_by_one(texts, lambda t: embedder.embed([t]))
         fresh = _one_by_one(REQUESTS, embedder.embed_query)
         for _ in range(rounds):
             cached += _one_by_one(REQUESTS, embedder.embed_query)
-        print(_line("one product text", products))
+        print(_line("one product text", one_product))
         print(_line(f"one shopper request ({len(REQUESTS)}), new", fresh))
         print(_line("the same requests, cached", cached))
 
-        many = (texts * (1 + 200 // len(texts)))[:200]
+        many = (texts * (1 + count // len(texts)))[:count]
         rates: dict[int, list[float]] = {b: [] for b in BATCHES}
         chosen = embedder.batch
         for _ in range(rounds):
@@ -171,6 +174,19 @@ def run(cfg: Config, *, rounds: int = 3) -> int:
         for b in BATCHES:
             mark = "  <- Embedder default" if b == chosen else ""
             print(f"    batch {b:>2}: {statistics.median(rates[b]):6.0f} products/s{mark}")
+
+        print(f"  products/s by how much of the description goes in (batch {chosen}):")
+        for chars in DESCRIPTION_CHARS:
+            some = [product_text(p, chars) for p in products]
+            tokens = statistics.mean(len(embedder.tokens(t)) for t in some)
+            batch = (some * (1 + count // len(some)))[:count]
+            per_s = []
+            for _ in range(rounds):
+                t = time.perf_counter()
+                embedder.embed(batch)
+                per_s.append(len(batch) / (time.perf_counter() - t))
+            label = f"name, category, description[:{chars}] (~{tokens:.0f} tokens)"
+            print(f"    {label:<50} {statistics.median(per_s):6.0f} products/s")
         size = 100_000 * embedder.dim * DIM_BYTES_F16
         print(f"  100,000 product vectors in float16: {size / 1e6:.1f} MB")
         print(f"  machine load average: {_load()} (other work on these cores slows every figure)")
