@@ -61,10 +61,10 @@ def test_help_is_instant_no_heavy_imports() -> None:
 
 
 def _sibling_shared_paths(path: Path) -> list[str]:
-    """Where `path` names ../shared or builds a path to a `shared` folder."""
+    """Where `path` names the sibling shared folder or builds a path to a `shared` folder."""
     text = path.read_text(encoding="utf-8")
     found = [
-        f"line {n}: ../shared"
+        f"line {n}: names the sibling shared folder"
         for n, line in enumerate(text.splitlines(), 1)
         if re.search(r"\.\.[/\\]+shared\b", line)
     ]
@@ -79,7 +79,7 @@ def _sibling_shared_paths(path: Path) -> list[str]:
         )
 
     for node in ast.walk(ast.parse(text)):
-        # ROOT.parent / "shared", parents[2] / "shared/data"
+        # ROOT.parent joined with "shared", or with "shared/data"
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and is_shared(node.right):
             found.append(f"line {node.lineno}: / {ast.unparse(node.right)}")
         # Path(root, "..", "shared"), os.path.join(..., "shared"), p.joinpath("shared")
@@ -91,7 +91,7 @@ def _sibling_shared_paths(path: Path) -> list[str]:
 
 
 def test_nothing_reads_the_shared_folder_beside_the_repo() -> None:
-    """A fresh clone has no ../shared: tests read tests/data, the kiosk reads neither."""
+    """A fresh clone has no shared folder beside it: tests read tests/data, the kiosk neither."""
     this = Path(__file__).resolve()
     files = [
         *(ROOT / "kiosk").rglob("*.py"),
