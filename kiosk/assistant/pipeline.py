@@ -27,7 +27,8 @@ from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Progress
-from kiosk.llm.loader import Report, load_or_templates
+from kiosk.llm.embed import Embedder
+from kiosk.llm.loader import Report, load_embedder_or_words, load_or_templates
 from kiosk.text.privacy import redact
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,23 @@ def stage(name: Stage, timings: dict[str, float]) -> Iterator[None]:
 class Assistant:
     """The assistant for one catalog; safe to share between sessions on one thread."""
 
-    def __init__(self, catalog: Catalog, cfg: Config, chat: ChatModel | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        cfg: Config,
+        chat: ChatModel | None = None,
+        *,
+        embedder: Embedder | None = None,
+        report: Report | None = None,
+    ) -> None:
         self.catalog = catalog
         self.cfg = cfg
         self.composer = Composer(cfg, chat)
+        # The sentence-embedding model loads on the first turn that needs meaning
+        # (0.05-0.15 s), not at start-up; None after a failed load: words alone.
+        self._embedder = embedder
+        self._embedder_tried = embedder is not None
+        self._report = report
         self._lexicon: Lexicon | None = None
         self._lexicon_stamp: tuple[int, int] | None = None
         # Shopper-facing fronts (the screen, `kiosk listen`, the text kiosk) turn this on:
@@ -97,6 +111,20 @@ class Assistant:
             self._lexicon = Lexicon.build(self.catalog)
             self._lexicon_stamp = stamp
         return self._lexicon
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The embedding model, loaded on first use; None when it can't be (reported once)."""
+        if not self._embedder_tried:
+            self._embedder_tried = True
+            self._embedder = load_embedder_or_words(self.cfg, report=self._report)
+        return self._embedder
+
+    def close(self) -> None:
+        """Free the models this assistant loaded itself (the chat model is its opener's)."""
+        if self._embedder is not None:
+            self._embedder.close()
+            self._embedder = None
 
     def warm(self) -> None:
         """Evaluate the system prompt once so the first shopper doesn't wait for it."""
@@ -220,9 +248,12 @@ def open_assistant(
     try:
         if use_llm and cfg.llm.backend != "none" and cfg.assistant.phrasing != "off":
             chat = load_or_templates(cfg, progress=progress, report=report)
-        assistant = Assistant(catalog, cfg, chat)
+        assistant = Assistant(catalog, cfg, chat, report=report)
         assistant.warm()
-        yield assistant
+        try:
+            yield assistant
+        finally:
+            assistant.close()
     finally:
         if chat is not None:
             chat.close()

@@ -8,10 +8,14 @@ The one place that turns `llm.backend` into a model, and the one place that says
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Progress
+
+if TYPE_CHECKING:
+    from kiosk.llm.embed import Embedder
 
 Report = Callable[[str], None]
 
@@ -45,4 +49,22 @@ def load_or_templates(
     except KioskError as exc:
         if report is not None:
             report(f"model not loaded [{exc.code}]: {exc.message}; answering from templates")
+        return None
+
+
+def load_embedder_or_words(
+    cfg: Config, *, progress: Progress | None = None, report: Report | None = None
+) -> Embedder | None:
+    """The sentence-embedding model, or None: without it the kiosk understands by
+    words alone (rules and word search), so a missing or broken file costs meaning,
+    never an answer. A failure is reported once, in one line, through `report`."""
+    from kiosk.llm.embed import load_embedder
+
+    try:
+        return load_embedder(cfg, progress=progress)
+    except KioskError as exc:
+        if report is not None:
+            report(
+                f"embedding model not loaded [{exc.code}]: {exc.message}; understanding by words"
+            )
         return None
