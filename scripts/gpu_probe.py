@@ -43,45 +43,38 @@ def numpy_libs() -> list[str]:
 
 def main() -> None:
     model = sys.argv[1]
+    extra = "embedding=True, " if "minilm" in model.lower() else ""
     load = (
         f"import llama_cpp; llama_cpp.Llama(model_path={model!r}, n_gpu_layers={{ngl}}, "
-        "verbose=False); print('loaded')"
+        f"{extra}verbose=False); print('loaded')"
     )
     cpu, gpu = load.format(ngl=0), load.format(ngl=-1)
     libs = numpy_libs()
     print("libraries numpy maps:", *libs, sep="\n  ")
-    blas = [lib for lib in libs if "openblas" in lib]
-    fortran = [lib for lib in libs if "gfortran" in lib or "quadmath" in lib]
+    cxx = "import ctypes; ctypes.CDLL('libstdc++.so.6'{mode}); "
+    local, shared = cxx.format(mode=""), cxx.format(mode=", mode=ctypes.RTLD_GLOBAL")
+    kiosk = (
+        "from kiosk.llm.runtime import llama_cpp; "
+        f"llama_cpp().Llama(model_path={model!r}, n_gpu_layers=0, {extra}verbose=False); "
+        "print('loaded')"
+    )
 
     run("llama_cpp alone, CPU", cpu)
     run("llama_cpp alone, GPU", gpu)
     run("numpy first, CPU", "import numpy; " + cpu)
     run("numpy first, GPU", "import numpy; " + gpu)
-    run(
-        "numpy first, OPENBLAS_NUM_THREADS=1", "import numpy; " + cpu, {"OPENBLAS_NUM_THREADS": "1"}
-    )
     run("numpy first, no GPU visible", "import numpy; " + cpu, {"CUDA_VISIBLE_DEVICES": ""})
-    run(
-        "numpy first, use_mmap=False",
-        "import numpy; " + cpu.replace("verbose", "use_mmap=False, verbose"),
-    )
     run("llama_cpp, then numpy, then load", "import llama_cpp, numpy; " + cpu)
-    run("numpy.linalg used first", "import numpy; numpy.linalg.norm(numpy.ones(4)); " + cpu)
-    for lib in blas + fortran:
-        short = Path(lib).name
-        run(f"preload {short[:30]}", cpu, {"LD_PRELOAD": lib})
-        run(
-            f"dlopen local {short[:25]}",
-            f"import ctypes; ctypes.CDLL({lib!r}); " + cpu,
-        )
-        run(
-            f"dlopen global {short[:25]}",
-            f"import ctypes; ctypes.CDLL({lib!r}, mode=ctypes.RTLD_GLOBAL); " + cpu,
-        )
+    run("libstdc++ loaded first (RTLD_LOCAL)", local + cpu)
+    run("libstdc++ loaded first (RTLD_GLOBAL)", shared + cpu)
+    run("numpy, then libstdc++ promoted to GLOBAL", "import numpy; " + shared + cpu)
     run(
-        "numpy first, llama.cpp logs on",
-        "import numpy; " + cpu.replace("verbose=False", "verbose=True"),
+        "numpy first, LD_PRELOAD=libstdc++.so.6",
+        "import numpy; " + cpu,
+        {"LD_PRELOAD": "libstdc++.so.6"},
     )
+    run("numpy first, then kiosk.llm.runtime", "import numpy; " + kiosk)
+    run("numpy first, kiosk.llm.runtime, GPU", "import numpy; " + kiosk.replace("=0,", "=-1,"))
 
     debugger = shutil.which("cuda-gdb") or shutil.which("gdb")
     if debugger:

@@ -19,6 +19,7 @@ from kiosk import models
 from kiosk.config import Config
 from kiosk.llm.base import Message
 from kiosk.llm.local import LocalLlama, threads
+from kiosk.llm.runtime import llama_cpp as load_llama_cpp
 
 STORY = "Write a long story about a hiker who finds a lost tent high in the mountains."
 SYSTEM = (
@@ -56,7 +57,7 @@ def _first_token_s(engine: LocalLlama, messages: list[Message]) -> float:
 
 def measure(cfg: Config, *, tokens: int = 128, rounds: int = 3) -> dict[str, float]:
     """Run the benchmark on the configured local GGUF; print and return the figures."""
-    import llama_cpp
+    llama_cpp = load_llama_cpp()
 
     path = models.resolve(cfg, "llm")
     n = threads(cfg)

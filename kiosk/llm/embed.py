@@ -34,6 +34,7 @@ import numpy.typing as npt
 from kiosk.config import Config
 from kiosk.llm.base import LLMError, Progress
 from kiosk.llm.local import _silence_llama_logs, threads
+from kiosk.llm.runtime import llama_cpp as load_llama_cpp
 
 Vectors = npt.NDArray[np.float32]
 
@@ -69,7 +70,7 @@ class Embedder:
         cache_size: int = CACHE_SIZE,
         progress: Progress | None = None,
     ) -> None:
-        import llama_cpp
+        llama_cpp = load_llama_cpp()
 
         _silence_llama_logs()
         say: Progress = progress or (lambda _msg: None)

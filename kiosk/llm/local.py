@@ -20,6 +20,7 @@ from typing import Any
 
 from kiosk.config import Config
 from kiosk.llm.base import LLMError, Message, Progress, StreamingChat, deadline
+from kiosk.llm.runtime import llama_cpp as load_llama_cpp
 
 _QUIET: Any = None  # the no-op log callback; llama.cpp keeps a pointer to it
 _GPU_NAMES = ("CUDA", "Metal", "Vulkan", "SYCL", "ROCm", "HIP")
@@ -28,7 +29,7 @@ _GPU_NAMES = ("CUDA", "Metal", "Vulkan", "SYCL", "ROCm", "HIP")
 def _silence_llama_logs() -> None:
     """Send llama.cpp's and ggml's logging nowhere, so it never lands on a shopper's screen."""
     global _QUIET
-    import llama_cpp
+    llama_cpp = load_llama_cpp()
 
     if _QUIET is None:
         _QUIET = llama_cpp.llama_log_callback(lambda level, text, user_data: None)
@@ -53,7 +54,7 @@ class LocalLlama(StreamingChat):
     """
 
     def __init__(self, path: Path, cfg: Config, *, progress: Progress | None = None) -> None:
-        import llama_cpp
+        llama_cpp = load_llama_cpp()
 
         _silence_llama_logs()
         say: Progress = progress or (lambda _msg: None)
@@ -171,7 +172,7 @@ class LocalLlama(StreamingChat):
         cached = self._grammars.get(text)
         if cached is not None:
             return cached
-        import llama_cpp
+        llama_cpp = load_llama_cpp()
         from llama_cpp._utils import suppress_stdout_stderr
         from llama_cpp.llama_grammar import LlamaGrammar
 

@@ -26,6 +26,7 @@ from typing import Literal
 
 from kiosk.config import Config
 from kiosk.errors import ConfigError, KioskError, StorageError, storage_problem
+from kiosk.llm.runtime import llama_cpp as load_llama_cpp
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -350,7 +351,7 @@ def check_gpu(cfg: Config) -> list[Check]:
     if cfg.llm.backend != "local":
         return [Check("gpu", "ok", f"not used here: llm.backend = '{cfg.llm.backend}'")]
     try:
-        import llama_cpp
+        llama_cpp = load_llama_cpp()
     except ImportError:
         return [
             Check(
