@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from kiosk.assistant.act import ActContext, Actor, Outcome, apply_loyalty
 from kiosk.assistant.compose import Chunk, Composer
@@ -27,9 +28,11 @@ from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Progress
-from kiosk.llm.embed import Embedder
 from kiosk.llm.loader import Report, load_embedder_or_words, load_or_templates
 from kiosk.text.privacy import redact
+
+if TYPE_CHECKING:
+    from kiosk.llm.embed import Embedder  # numpy: imported when the model loads
 
 log = logging.getLogger(__name__)
 

@@ -183,6 +183,20 @@ class Catalog:
             for r in self.conn.execute(sql + " ORDER BY id", params)
         ]
 
+    def ids_with_documents(self, kinds: Iterable[str]) -> list[str]:
+        """Products that have documents of these kinds, by category and name: a question
+        about manuals reads those few, not the whole catalog."""
+        kinds = list(kinds)
+        marks = ",".join("?" * len(kinds))
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM products WHERE id IN (SELECT product_id FROM documents "
+                f"WHERE product_id IS NOT NULL AND kind IN ({marks})) ORDER BY category, name",
+                kinds,
+            )
+        ]
+
     def all_documents(self, kinds: Iterable[str] | None = None) -> Iterator[Document]:
         """Every document, the store's and the products', ordered by product."""
         sql = "SELECT * FROM documents"

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import tantivy
 
+from kiosk.catalog.namevocab import NameVocabulary
 from kiosk.catalog.normalize import normalize
 
 SUFFIX = ".words"
@@ -140,10 +141,12 @@ def _write(conn: sqlite3.Connection, path: Path) -> int:
     vocab: Counter[str] = Counter()
     count = 0
     rows = conn.execute(
-        "SELECT p.num, f.name, f.brand, f.category, f.description, f.extra "
+        "SELECT p.num, f.name, f.brand, f.category, f.description, f.extra, p.name, p.category "
         "FROM products p JOIN product_fts f ON f.rowid = p.num"
     )
-    for num, name, brand, category, description, extra in rows:
+    names: list[tuple[str, str | None]] = []
+    for num, name, brand, category, description, extra, p_name, p_category in rows:
+        names.append((p_name, p_category))
         doc = tantivy.Document()
         doc.add_unsigned("num", int(num))
         texts = (name or "", category or "", brand or "", description or "", extra or "")
@@ -164,6 +167,11 @@ def _write(conn: sqlite3.Connection, path: Path) -> int:
     writer.wait_merging_threads()
     # Surface words (what shoppers type, unstemmed) and how many products use each:
     # the candidates for typo correction, the commonest first.
+    # The product-name words understanding matches against (namevocab.py): stored with
+    # this generation so no process reads every name again. Written before the
+    # vocabulary file, which marks the folder complete.
+    categories = [r[0] for r in conn.execute("SELECT DISTINCT category FROM products") if r[0]]
+    NameVocabulary.build(names, categories).save(path)
     (path / VOCAB_FILE).write_text(json.dumps(dict(vocab.most_common())), encoding="utf-8")
     return count
 
@@ -208,6 +216,18 @@ class WordIndex:
         return bool(stems) and all(
             any(self.searcher.doc_freq(f, s) > 0 for f in TEXT_FIELDS) for s in stems
         )
+
+
+def current_folder(conn: sqlite3.Connection) -> Path | None:
+    """The current generation's folder if it is built (complete), else None."""
+    root = index_root(conn)
+    if root is None:
+        return None
+    try:
+        folder = root / generation(conn)
+    except (LookupError, sqlite3.Error):
+        return None
+    return folder if (folder / VOCAB_FILE).exists() else None
 
 
 def refresh(conn: sqlite3.Connection) -> BuildStats | None:

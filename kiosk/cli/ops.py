@@ -30,10 +30,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(func=cmd_doctor)
 
     s = sub.add_parser("bench", help="benchmarks that print figures")
-    s.add_argument("what", choices=["search", "assistant", "llm", "speech", "embed"])
+    s.add_argument("what", choices=["search", "assistant", "llm", "speech", "embed", "startup"])
     s.add_argument("--products", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=2000)
     s.add_argument("--keep", help="keep the generated catalog at this path")
+    s.add_argument(
+        "--catalog", help="startup: a kiosk home's catalog.sqlite3 to measure (default: yours)"
+    )
     s.add_argument(
         "--rounds", type=int, default=3, help="assistant, embed: passes over the requests"
     )
@@ -95,4 +98,11 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
         from kiosk.bench import embed_bench
 
         return embed_bench.run(cfg, rounds=args.rounds)
+    if args.what == "startup":
+        from kiosk.bench import startup_bench
+
+        given = "--products" in sys.argv  # else: the configured (or --catalog) catalog
+        return startup_bench.run(
+            cfg, products=args.products if given else None, catalog=args.catalog
+        )
     raise KioskError(f"unknown benchmark {args.what!r}")

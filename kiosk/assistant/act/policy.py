@@ -52,7 +52,8 @@ class PolicyHandler:
         if topic == "return_policy":
             facts = return_policy(catalog, products[0] if products else None, tier)
             if not facts and not products:
-                from_manuals = self._from_manuals(u, catalog.all_products(), tier)
+                with_manuals = catalog.products(catalog.ids_with_documents(["return_policy"]))
+                from_manuals = self._from_manuals(u, with_manuals, tier)
                 if from_manuals is not None:
                     return from_manuals
         elif topic == "warranty" and products:
