@@ -30,13 +30,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(func=cmd_doctor)
 
     s = sub.add_parser("bench", help="benchmarks that print figures")
-    s.add_argument("what", choices=["search", "assistant", "llm", "speech", "embed", "startup"])
+    s.add_argument(
+        "what", choices=["search", "assistant", "llm", "speech", "embed", "startup", "serve"]
+    )
     s.add_argument("--products", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=2000)
     s.add_argument("--keep", help="keep the generated catalog at this path")
     s.add_argument(
         "--catalog", help="startup: a kiosk home's catalog.sqlite3 to measure (default: yours)"
     )
+    s.add_argument(
+        "--kiosks", default="1,4,8,16", help="serve: simulated kiosks per level (1,4,8,16)"
+    )
+    s.add_argument("--turns", type=int, default=4, help="serve: turns per kiosk per level")
     s.add_argument(
         "--rounds", type=int, default=3, help="assistant, embed: passes over the requests"
     )
@@ -105,4 +111,12 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
         return startup_bench.run(
             cfg, products=args.products if given else None, catalog=args.catalog
         )
+    if args.what == "serve":
+        from kiosk.bench import serve_bench
+
+        try:
+            levels = [int(n) for n in args.kiosks.split(",") if n.strip()]
+        except ValueError:
+            raise KioskError(f"--kiosks takes numbers like 1,4,8,16, not {args.kiosks!r}") from None
+        return serve_bench.run(cfg, kiosks=levels, turns=args.turns)
     raise KioskError(f"unknown benchmark {args.what!r}")
