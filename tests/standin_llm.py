@@ -28,6 +28,7 @@ class StandInModel:
 
     def __init__(self) -> None:
         self.reply = ""
+        self.delay_s = 0.0  # a slow server: seconds before the first word
         self.requests: list[dict[str, Any]] = []
         owner = self
 
@@ -54,6 +55,7 @@ class StandInModel:
                     self._json(404, {"error": {"message": "not found"}})
                     return
                 owner.requests.append(body)
+                time.sleep(owner.delay_s)
                 pieces, finish = owner.pieces(body)
                 if not body.get("stream"):
                     message = {"role": "assistant", "content": "".join(pieces)}

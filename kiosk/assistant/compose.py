@@ -124,6 +124,7 @@ class Composer:
         """Phrase and check `outcome.reply` in place; `on_chunk` gets each checked text."""
         reply = outcome.reply
         mode = turn_mode(self.cfg.assistant.phrasing, spoken=spoken)
+        shown = time.perf_counter()
         if on_chunk:  # the checked facts show at once; the model's phrasing follows
             on_chunk(reply.text)
         if self.chat is None or mode == PhrasingMode.OFF or reply.intent == Intent.GREETING:
@@ -141,12 +142,17 @@ class Composer:
             text = None
         composed = time.perf_counter()
         timings[Stage.COMPOSE.value] = (composed - started) * 1000
+        template = reply.text
         if text is not None:
             self._check(mode, text, outcome, lex)
         done = time.perf_counter()
         timings[Stage.CHECK.value] = (done - composed) * 1000
         timings["llm"] = (done - started) * 1000
         if on_chunk:
+            if reply.phrasing == Phrasing.LLM and done - shown > self.cfg.assistant.phrasing_wait_s:
+                # The shopper is already reading the facts: keep them still.
+                reply.late_text, reply.text = reply.text, template
+                reply.phrasing = Phrasing.LLM_LATE
             on_chunk(reply.text)
 
     def _check(self, mode: PhrasingMode, text: str, outcome: Outcome, lex: Lexicon) -> None:

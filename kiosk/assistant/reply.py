@@ -33,6 +33,9 @@ class Phrasing(StrEnum):
     TEMPLATE = "template"  # built from the facts; no model, or the model failed
     LLM = "llm"  # the model's phrasing, checked against the facts and accepted
     LLM_REJECTED = "llm_rejected"  # the model's text failed the check; template used
+    # The model's text passed the check but was ready too long after the facts were
+    # shown (assistant.phrasing_wait_s): dropped rather than reflow a reply being read.
+    LLM_LATE = "llm_late"
 
 
 class ActionKind(StrEnum):
@@ -138,6 +141,8 @@ class Reply:
     table: list[list[str]] = field(default_factory=list)
     # What went wrong in a stage the turn survived (the model timed out in compose, ...).
     errors: list[StageError] = field(default_factory=list)
+    # The checked phrasing that came too late to show (Phrasing.LLM_LATE), for benches.
+    late_text: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

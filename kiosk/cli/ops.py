@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     s = sub.add_parser("bench", help="benchmarks that print figures")
     s.add_argument(
-        "what", choices=["search", "assistant", "llm", "speech", "embed", "startup", "serve"]
+        "what",
+        choices=["search", "assistant", "llm", "speech", "embed", "startup", "serve", "phrasing"],
     )
     s.add_argument("--products", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=2000)
@@ -43,6 +44,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--kiosks", default="1,4,8,16", help="serve: simulated kiosks per level (1,4,8,16)"
     )
     s.add_argument("--turns", type=int, default=4, help="serve: turns per kiosk per level")
+    s.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        help="phrasing: another GGUF to measure beside the configured one (repeatable)",
+    )
+    s.add_argument("--limit", type=int, default=0, help="phrasing: only the first N turns")
     s.add_argument(
         "--rounds", type=int, default=3, help="assistant, embed: passes over the requests"
     )
@@ -119,4 +127,8 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
         except ValueError:
             raise KioskError(f"--kiosks takes numbers like 1,4,8,16, not {args.kiosks!r}") from None
         return serve_bench.run(cfg, kiosks=levels, turns=args.turns)
+    if args.what == "phrasing":
+        from kiosk.bench import phrasing_bench
+
+        return phrasing_bench.run(cfg, extra_models=args.model, limit=args.limit)
     raise KioskError(f"unknown benchmark {args.what!r}")

@@ -547,6 +547,30 @@ def check_llm(cfg: Config, *, timeout_s: float = REMOTE_TIMEOUT_S) -> list[Check
     return [Check("llm", "ok", f"local {path.name}, {cfg.llm.n_threads or os.cpu_count()} threads")]
 
 
+def check_phrasing(cfg: Config) -> list[Check]:
+    """Who writes the replies: the templates, or a model's checked phrasing."""
+    mode = str(cfg.assistant.phrasing)
+    if mode == "off" or cfg.llm.backend == "none":
+        return [
+            Check(
+                "phrasing",
+                "ok",
+                "replies from templates (assistant.phrasing = 'off'): the bundled "
+                "SmolLM2-135M's phrasing passed the fact check on too few turns to be on "
+                "by default; `kiosk bench phrasing` measures a model before you turn it on",
+            )
+        ]
+    return [
+        Check(
+            "phrasing",
+            "ok",
+            f"the model phrases replies (assistant.phrasing = '{mode}'), fact-checked, "
+            "templates when it fails; `kiosk bench phrasing` says whether this model "
+            "earns it (accepted >= 50%, 0 misleading)",
+        )
+    ]
+
+
 # ------------------------------------------------------------------- report
 
 
@@ -556,6 +580,7 @@ def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
     checks = [Check("config", "ok", f"{source}; home {cfg.home_path}")]
     checks += _guard("models", lambda: check_models(cfg, full=full))
     checks += _guard("llm", lambda: check_llm(cfg))
+    checks += _guard("phrasing", lambda: check_phrasing(cfg))
     checks += _guard("catalog", lambda: check_catalog(cfg))
     if full:
         checks += _guard("catalog text", lambda: check_catalog_text(cfg))
