@@ -19,6 +19,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from rapidfuzz import fuzz, process
+
 from kiosk.catalog.db import transaction
 from kiosk.text.words import singular, words
 
@@ -68,7 +70,8 @@ def match_score(query: str, conn: sqlite3.Connection, product_ids: list[str]) ->
     """How much of the request the best shown product names: 0..1, None if none shown.
 
     The share of the request's content words found in a product's name, brand,
-    category or spec values (singular forms, so "boots" matches "Boots").
+    category or spec values (singular forms, so "boots" matches "Boots"; a typo the
+    search corrected counts too, so "hikng bootz" that found the boots is not unmet).
     """
     asked = set(query.split())
     if not product_ids:
@@ -82,8 +85,17 @@ def match_score(query: str, conn: sqlite3.Connection, product_ids: list[str]) ->
         product_ids,
     ):
         have = {singular(w) for w in words(" ".join(str(v) for v in row))}
-        best = max(best, len(asked & have) / len(asked))
+        hit = sum(1 for w in asked if w in have or _misspelt(w, have))
+        best = max(best, hit / len(asked))
     return round(best, 3)
+
+
+def _misspelt(word: str, have: set[str]) -> bool:
+    """A typo of one of the product's words, as the search's correction reads it."""
+    if len(word) < 4 or word.isdigit():
+        return False
+    best = process.extractOne(word, have, scorer=fuzz.ratio, score_cutoff=85)
+    return best is not None
 
 
 @dataclass(frozen=True)

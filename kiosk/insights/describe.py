@@ -286,12 +286,27 @@ def draft_description(
             timeout_s=timeout_s,
         )
     except KioskError as exc:
-        return Draft(product_id, template, "template", [f"model unavailable: {exc.code}"])
+        return Draft(product_id, template, "template", [_in_staff_words(exc)])
     text = " ".join(raw.strip().strip('"').split())
     problems = check_description(catalog, product, text, lex)
     if problems:
         return Draft(product_id, template, "template", problems, model_text=text)
     return Draft(product_id, text, "model")
+
+
+def _in_staff_words(exc: KioskError) -> str:
+    """Why the model wrote no draft, as staff would say it (the code stays in the log)."""
+    if exc.code == "llm_timeout":
+        return (
+            f"the writing model took longer than {_timeout_words(exc)} and was stopped; "
+            "this is the draft from the specs (try again when the kiosk is quiet)"
+        )
+    return "the writing model is not available right now; this is the draft from the specs"
+
+
+def _timeout_words(exc: KioskError) -> str:
+    m = re.search(r"(\d+(?:\.\d+)?) ?s\b", exc.message)
+    return f"{m.group(1)} seconds" if m else "its time limit"
 
 
 def save_description(catalog: Catalog, product_id: str, text: str, *, source: str = "") -> None:

@@ -24,6 +24,7 @@ from kiosk.insights.describe import Draft, check_description, draft_description,
 from kiosk.llm.base import ChatModel
 from kiosk.llm.loader import load_or_templates
 from kiosk.ops.doctor import check_disk, check_models
+from kiosk.text.words import words
 
 CALL_STATUSES = ("open", "acknowledged", "closed")
 
@@ -73,19 +74,24 @@ def set_attribute(catalog: Catalog, product_id: str, key: str, value: str) -> st
 
 
 def find_product(catalog: Catalog, ref: str) -> Product:
-    """A product by id or exact name (any case); KioskError naming near matches if none."""
+    """A product by id, by name, or by words of its name that only it has ("SkyView"
+    for the SkyView 2-Person Tent); KioskError naming the near matches otherwise."""
     product = catalog.product(ref)
     if product is not None:
         return product
-    by_name = [p for p in catalog.all_products() if p.name.lower() == ref.strip().lower()]
-    if by_name:
-        return by_name[0]
-    near = catalog.products([h.product_id for h in catalog.search(ref, limit=3)])
-    hint = "; ".join(f"{p.id} ({p.name})" for p in near)
-    raise KioskError(
-        f"no product {ref!r}" + (f"; did you mean {hint}?" if hint else ""),
-        code="unknown_product",
-    )
+    near = catalog.products([h.product_id for h in catalog.search(ref, limit=10)])
+    exact = [p for p in near if p.name.lower() == ref.strip().lower()]
+    if exact:
+        return exact[0]
+    asked = set(words(ref))
+    named = [p for p in near if asked and asked <= set(words(p.name))]
+    if len(named) == 1:
+        return named[0]
+    message = f"{ref!r} names {len(named)} products" if named else f"no product {ref!r}"
+    hint = "; ".join(f"{p.id} ({p.name})" for p in (named or near)[:3])
+    if hint:
+        message += f"; did you mean {hint}?"
+    raise KioskError(message, code="unknown_product")
 
 
 # -- staff calls -----------------------------------------------------------------------
