@@ -28,7 +28,7 @@ from kiosk.catalog.repository import Catalog
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Progress
-from kiosk.llm.loader import Report, load_embedder_or_words, load_or_templates
+from kiosk.llm.loader import Report, load_embedder_or_words, load_or_templates, model_wanted
 from kiosk.text.privacy import redact
 
 if TYPE_CHECKING:
@@ -249,7 +249,7 @@ def open_assistant(
     chat: ChatModel | None = None
     catalog = Catalog.open(cfg.catalog_path, create=False)
     try:
-        if use_llm and cfg.llm.backend != "none" and cfg.assistant.phrasing != "off":
+        if use_llm and model_wanted(cfg):
             chat = load_or_templates(cfg, progress=progress, report=report)
         assistant = Assistant(catalog, cfg, chat, report=report)
         assistant.warm()

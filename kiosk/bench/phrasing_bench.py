@@ -17,6 +17,7 @@ The bar for a mode to be on by default (issue 14): accepted >= 50% with 0 mislea
 from __future__ import annotations
 
 import dataclasses
+import logging
 import statistics
 import tempfile
 from dataclasses import dataclass, field
@@ -123,6 +124,8 @@ def measure(
 def run(cfg: Config, *, extra_models: list[str] | None = None, limit: int = 0) -> int:
     from kiosk.llm.loader import load_chat_model
 
+    # A failed or slow phrasing is counted in the table; its warning line would bury it.
+    logging.getLogger("kiosk.assistant.compose").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
         db = Path(tmp) / "catalog.sqlite3"
         seed_demo(db)

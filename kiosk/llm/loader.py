@@ -38,6 +38,14 @@ def load_chat_model(cfg: Config, *, progress: Progress | None = None) -> ChatMod
     return LocalLlama(resolve(cfg, "llm"), cfg, progress=progress)
 
 
+def model_wanted(cfg: Config) -> bool:
+    """Does any turn use the chat model? Only when it phrases replies or helps place
+    requests: with templates (the default) it is never loaded, and costs no memory."""
+    if cfg.llm.backend == "none":
+        return False
+    return str(cfg.assistant.phrasing) != "off" or cfg.assistant.llm_understanding
+
+
 def load_or_templates(
     cfg: Config, *, progress: Progress | None = None, report: Report | None = None
 ) -> ChatModel | None:

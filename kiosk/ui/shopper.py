@@ -34,7 +34,7 @@ from kiosk.catalog.repository import Catalog
 from kiosk.catalog.requestlog import apply_retention
 from kiosk.config import Config
 from kiosk.llm.base import ChatModel
-from kiosk.llm.loader import load_or_templates
+from kiosk.llm.loader import load_or_templates, model_wanted
 from kiosk.ops.sdnotify import Notifier
 from kiosk.ops.staff import KioskStatus
 from kiosk.ops.staffauth import PinGate
@@ -321,6 +321,8 @@ class ShopperApp(App[None], inherit_bindings=False):
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load_model(self) -> None:
         """Load the LLM without blocking the screen; templates answer meanwhile."""
+        if not model_wanted(self.cfg):
+            return  # templates write every reply: the model would only take memory
         chat = load_or_templates(self.cfg, report=lambda problem: log.warning("%s", problem))
         if chat is not None:
             self.assistant.chat = chat
