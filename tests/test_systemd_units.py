@@ -188,6 +188,7 @@ def test_install_dry_run_changes_nothing(tmp_path: Path) -> None:
         assert step in plan, step
     assert plan.index("daemon-reload") < plan.index("enable kiosk.service")
     assert not prefix.exists()
+    assert "dry run: nothing was changed" in result.stderr and "done." not in result.stderr
 
 
 def test_install_refuses_a_relative_prefix_and_a_host_name() -> None:
