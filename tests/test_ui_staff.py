@@ -224,3 +224,18 @@ async def test_insights_tab_shows_what_shoppers_asked(demo_cfg: Config) -> None:
             await pilot.pause()
             written = list(cfg.home_path.glob("insights-*.csv"))
             assert len(written) == 1 and "kayak" in written[0].read_text().lower()
+
+
+async def test_esc_in_the_standalone_console_asks_before_closing(demo_cfg: Config) -> None:
+    """Issue 15: one Esc in `kiosk staff` used to close the whole console."""
+    with Catalog.open(demo_cfg.catalog_path) as catalog:
+        app = StaffApp(demo_cfg, catalog)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.is_running and isinstance(app.screen, StaffScreen)
+            assert any("Esc again" in str(n.message) for n in app._notifications)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not app.is_running

@@ -55,6 +55,9 @@ from kiosk.ops.staffauth import PinGate
 from kiosk.text.control import printable
 from kiosk.ui.plain import plain
 
+# `kiosk staff`: a second Esc within this many seconds closes the console.
+QUIT_CONFIRM_S = 3.0
+
 
 class StaffScreen(Screen[None]):
     """Calls, catalog and technician tabs over one catalog connection."""
@@ -78,6 +81,7 @@ class StaffScreen(Screen[None]):
         self.cfg = cfg
         self.catalog = catalog
         self.standalone = standalone
+        self._quit_armed_at = -1e9  # when Esc last asked "close the console?"
         self.kiosk_status = kiosk_status
         self.selected: str | None = None
         self.drafts = Drafts(cfg, catalog, chat)  # the model loads with the first draft
@@ -481,10 +485,21 @@ class StaffScreen(Screen[None]):
         self.drafts.close()
 
     def action_leave(self) -> None:
-        if self.standalone:
-            self.app.exit()
-        else:
+        if not self.standalone:
             self.app.pop_screen()
+            return
+        # In `kiosk staff` Esc would close the whole console: ask for a second press, so
+        # a stray key (leaving an input, say) doesn't lose a half-made edit.
+        now = time.monotonic()
+        if now - self._quit_armed_at <= QUIT_CONFIRM_S:
+            self.app.exit()
+            return
+        self._quit_armed_at = now
+        self.notify(
+            f"Press Esc again within {QUIT_CONFIRM_S:g} seconds to close the staff console.",
+            title="Close the console?",
+            timeout=QUIT_CONFIRM_S,
+        )
 
 
 class PinScreen(ModalScreen[bool]):
