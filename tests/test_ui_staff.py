@@ -239,3 +239,26 @@ async def test_esc_in_the_standalone_console_asks_before_closing(demo_cfg: Confi
             await pilot.press("escape")
             await pilot.pause()
             assert not app.is_running
+
+
+async def test_a_long_microphone_error_wraps_on_the_technician_tab(demo_cfg: Config) -> None:
+    """Issue 15: the Technician tab cut the microphone error mid-word."""
+    message = (
+        "Microphone: FAILED - no input device: PortAudio found no microphone; plug one in "
+        "or set speech.input_device (kiosk doctor lists the devices it sees)"
+    )
+    with Catalog.open(demo_cfg.catalog_path) as catalog:
+        app = StaffApp(demo_cfg, catalog)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, StaffScreen)
+            screen.query_one("TabbedContent").active = "tech"
+            await pilot.pause()
+            screen._test_result(message)
+            await pilot.pause()
+            label = screen.query_one("#test-result")
+            assert label.region.right <= app.size.width, "wider than the screen: cut"
+            lines = [strip.text.rstrip() for strip in label.render_lines(label.region.reset_offset)]
+            shown = " ".join(line.strip() for line in lines if line.strip())
+            assert shown == message and len(lines) > 1, lines
