@@ -182,7 +182,7 @@ def test_weak_matches_count_as_unmet(bot: Assistant) -> None:
 
 
 def test_a_typo_that_found_the_product_is_not_unmet(bot: Assistant) -> None:
-    """"hikng bootz" found the hiking boots: the shopper was served, not turned away."""
+    """ "hikng bootz" found the hiking boots: the shopper was served, not turned away."""
     say(bot, "hikng bootz", Session())
     row = turns(bot.catalog.conn)[-1]
     assert row.found >= 1 and not row.unmet, row

@@ -145,9 +145,14 @@ async def test_call_staff_shows_up_live_in_a_separate_console(
                 await type_request(kiosk, pilot, "can I talk to a person")
             await staff_pilot.pause(0.4)
             assert table.row_count == 1
+            labels = [str(c.label) for c in table.columns.values()]
+            assert labels[:3] == ["#", "status", "waiting"], "status first: never scrolled off"
+            assert [str(v) for v in table.get_row_at(0)[1:3]] == ["open", "just now"]
             await staff_pilot.click("#ack")
             await staff_pilot.pause()
             assert staff_db.staff_calls()[0].status == "acknowledged"
+            console.screen.refresh_calls()
+            assert str(table.get_row_at(0)[1]) == "acknowledged"
 
 
 async def test_pin_guards_the_console_and_edits_reach_the_shopper(

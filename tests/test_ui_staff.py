@@ -262,3 +262,14 @@ async def test_a_long_microphone_error_wraps_on_the_technician_tab(demo_cfg: Con
             lines = [strip.text.rstrip() for strip in label.render_lines(label.region.reset_offset)]
             shown = " ".join(line.strip() for line in lines if line.strip())
             assert shown == message and len(lines) > 1, lines
+
+
+def test_waiting_time_in_staff_words() -> None:
+    from kiosk.ops.staff import waiting
+
+    at = "2026-11-23T16:05:00Z"
+    base = 1_795_449_900.0  # 16:05:00 UTC that day
+    assert waiting(at, now=base + 20) == "just now"
+    assert waiting(at, now=base + 4 * 60 + 5) == "4 min"
+    assert waiting(at, now=base + 65 * 60) == "1 h 05"
+    assert waiting("not a time", now=base) == ""

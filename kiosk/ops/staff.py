@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -272,6 +273,22 @@ def format_calls(calls: Sequence[StaffCall]) -> list[str]:
         f"#{c.id:<5} {local_time(c.at)}  {c.kiosk:<12} {c.status:<12} {c.looking_for}"
         for c in calls
     ]
+
+
+def waiting(stamp: str, now: float | None = None) -> str:
+    """How long a call has waited, as staff say it: 'just now', '4 min', '1 h 05'."""
+    from datetime import datetime
+
+    try:
+        at = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return ""
+    minutes = int(max(0.0, (time.time() if now is None else now) - at) // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d}"
 
 
 def local_time(stamp: str) -> str:

@@ -50,6 +50,7 @@ from kiosk.ops.staff import (
     set_call_status,
     speaker_test,
     tech_lines,
+    waiting,
 )
 from kiosk.ops.staffauth import PinGate
 from kiosk.text.control import printable
@@ -147,7 +148,8 @@ class StaffScreen(Screen[None]):
 
     def on_mount(self) -> None:
         calls = self.query_one("#call-table", DataTable)
-        calls.add_columns("#", "when", "kiosk", "looking for", "status")
+        # Status and waiting time first: a long request must not push them off screen.
+        calls.add_columns("#", "status", "waiting", "when", "kiosk", "looking for")
         products = self.query_one("#product-table", DataTable)
         products.add_columns("id", "name", "price", "stock", "aisle", "shelf")
         self.refresh_calls()
@@ -177,7 +179,10 @@ class StaffScreen(Screen[None]):
         """The queue updates live as shoppers press "call staff" on any kiosk."""
         table = self.query_one("#call-table", DataTable)
         calls = self.catalog.staff_calls()
-        rows = [(str(c.id), local_time(c.at), c.kiosk, c.looking_for, c.status) for c in calls]
+        rows = [
+            (str(c.id), c.status, waiting(c.at), local_time(c.at), c.kiosk, c.looking_for)
+            for c in calls
+        ]
         self.query_one("#calls-empty", Label).display = not rows
         current = [tuple(str(v) for v in table.get_row_at(i)) for i in range(table.row_count)]
         if [tuple(plain(v).plain for v in row) for row in rows] != current:
