@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from kiosk.assistant.reply import Reply
 from kiosk.assistant.session import Session, new_session_token
 from kiosk.catalog.complements import accessories_for, category_complements
 from kiosk.catalog.db import connect
+from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.repository import Catalog
 from kiosk.catalog.requestlog import apply_retention, turns
@@ -453,3 +455,49 @@ def test_a_loyalty_lookup_logs_no_products(bot: Assistant) -> None:
     row = turns(bot.catalog.conn)[-1]
     assert row.found == len(reply.products) and row.product_ids == ()
     assert all("[loyalty]" in r.text or "loyalty" not in r.text for r in turns(bot.catalog.conn))
+
+
+# -- charts ----------------------------------------------------------------------------------
+
+
+def test_the_html_page_has_every_chart_and_reaches_for_nothing(replayed: Catalog) -> None:
+    from kiosk.insights.charts import html_page
+
+    report = build_report(replayed, days=30, now=NOW)
+    assert sum(report["by_hour"]) == report["requests"] == sum(report["by_day"].values())
+    page = html_page(report, "Contoso Outdoors")
+    assert page.count("<svg") == 4
+    for chart in ("by-day", "by-hour", "unmet", "sentiment"):
+        assert f'id="{chart}"' in page
+    top = report["unmet_demand"][0]
+    assert f">{top['head']}<" in page and f">{top['count']:g}<" in page  # drawn, with its count
+    refs = re.findall(r'(?:src|href)\s*=\s*"([^"]+)"', page)
+    assert not refs, f"a self-contained page loads nothing: {refs}"
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", page)
+
+
+def test_kiosk_insights_html_writes_the_page(tmp_path: Path) -> None:
+    from tests.conftest import kiosk
+
+    assert seed_demo(tmp_path / "catalog.sqlite3")
+    with Catalog.open(tmp_path / "catalog.sqlite3") as catalog:
+        bot = Assistant(catalog, load(env={"KIOSK_HOME": str(tmp_path)}))
+        for text in ("do you have kayaks", "show me tents", "a kayak for two"):
+            say(bot, text, Session(), datetime.now())
+    out = tmp_path / "insights.html"
+    result = kiosk(tmp_path, "insights", "--html", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "charts inside" in result.stderr and out.read_text().count("<svg") == 4
+
+
+def test_the_console_charts_are_bars_in_the_terminal(replayed: Catalog) -> None:
+    from kiosk.insights.charts import terminal_charts
+
+    report = build_report(replayed, days=30, now=NOW)
+    text = terminal_charts(report, width=30)
+    lines = text.splitlines()
+    assert "Requests by hour" in lines[0]
+    top = report["unmet_demand"][0]
+    line = next(ln for ln in lines if ln.startswith(top["head"]))
+    assert "█" * 30 in line and line.rstrip().endswith(f" {top['count']:g}")
+    assert max(len(line) for line in lines) <= 18 + 1 + 30 + 8

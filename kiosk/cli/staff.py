@@ -44,6 +44,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--days", type=int, default=30, help="look back this many days")
     s.add_argument("--json", action="store_true", help="print the report as JSON")
     s.add_argument("--csv", metavar="FILE", help="write the report as CSV for a spreadsheet")
+    s.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write one self-contained page with the charts (opens offline, prints)",
+    )
     s.set_defaults(func=cmd_insights)
 
     s = sub.add_parser(
@@ -142,9 +147,17 @@ def cmd_insights(cfg: Config, args: argparse.Namespace) -> int:
     if args.csv:
         rows = write_csv(report, args.csv)
         print(f"wrote {rows} rows to {args.csv}", file=sys.stderr)
+    if args.html:
+        from pathlib import Path
+
+        from kiosk.insights.charts import html_page
+
+        page = html_page(report, cfg.store.name)
+        Path(args.html).write_text(page, encoding="utf-8")
+        print(f"wrote {args.html} ({len(page) / 1000:.0f} KB, charts inside)", file=sys.stderr)
     if args.json:
         print(json.dumps(report, indent=2))
-    elif not args.csv:
+    elif not args.csv and not args.html:
         print(format_report(report))
     return 0
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,9 @@ def build_report(
         "retention_days": retention_days,
         "requests": len(logged),
         "sessions": len({t.session for t in logged if t.session}),
+        # For the charts (insights/charts.py): when shoppers ask.
+        "by_hour": _by_hour(logged),
+        "by_day": _by_day(logged, days, now),
         "unmet_demand": [g.to_json() for g in unmet_demand(logged, known=kinds, limit=limit)],
         "top_requests": [g.to_json() for g in top_requests(logged, known=kinds, limit=limit)],
         "top_products": top_products(catalog, logged, limit=limit),
@@ -77,6 +80,27 @@ def build_report(
             },
         },
     }
+
+
+def _by_hour(logged: list[Any]) -> list[int]:
+    """Requests in each hour of the day (0-23), over the report's days."""
+    counts = [0] * 24
+    for t in logged:
+        try:  # at: local 'YYYY-MM-DDTHH:MM'
+            counts[int(t.at[11:13])] += 1
+        except (ValueError, IndexError):
+            continue
+    return counts
+
+
+def _by_day(logged: list[Any], days: int, now: datetime | None) -> dict[str, int]:
+    """Requests per day, every day of the window (quiet days are 0), oldest first."""
+    today = local_time(now).date()
+    counts = {str(today - timedelta(days=d)): 0 for d in range(days - 1, -1, -1)}
+    for t in logged:
+        if t.day in counts:
+            counts[t.day] += 1
+    return counts
 
 
 def current_report(catalog: Catalog, retention_days: int, *, days: int = 30) -> dict[str, Any]:

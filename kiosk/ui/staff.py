@@ -346,13 +346,15 @@ class StaffScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="insights", exit_on_error=False)
     def build_insights(self) -> None:
         """Built on its own connection: reviews' sentiment over a big catalog takes a moment."""
+        from kiosk.insights.charts import terminal_charts
         from kiosk.insights.report import current_report, format_report
 
         self.app.call_from_thread(self._insights_status, "Building the report ...")
         with Catalog.open(self.catalog.path or self.cfg.catalog_path) as catalog:
             report = current_report(catalog, self.cfg.insights.retention_days)
         self.report = report
-        self.app.call_from_thread(self._show_insights, format_report(report))
+        text = terminal_charts(report) + "\n" + format_report(report)
+        self.app.call_from_thread(self._show_insights, text)
 
     def _insights_status(self, text: str) -> None:
         self.query_one("#insights-status", Label).update(text)
