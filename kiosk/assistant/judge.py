@@ -60,9 +60,13 @@ def misleading(accepted: str, template: str, intent: Intent | str) -> list[str]:
     why = []
     negative = _template_negative(template)
     intent = Intent(intent)
-    if _REFUSAL.search(text) and not negative:
+    low = template.lower()
+    # A phrase the template says too ("out of stock" of the one product that is) is the
+    # reply's own fact, not a contradiction of it.
+    refusals = [m for m in _REFUSAL.finditer(text) if m.group(0).lower() not in low]
+    if refusals and not negative:
         why.append("refuses or denies what the reply then gives")
-    if _HAVE.search(text) and negative:
+    if any(m.group(0).lower() not in low for m in _HAVE.finditer(text)) and negative:
         why.append("says the store has what the reply says it hasn't")
     if intent == Intent.STORE_POLICY and re.search(r"\b(sorry|apolog|inconvenience)", text, re.I):
         why.append("apologises in front of a policy, as if refusing it")
