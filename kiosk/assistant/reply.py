@@ -78,6 +78,7 @@ class Card:
     brand: str = ""
     category: str = ""
     fact: str = ""  # one key fact for the card, e.g. "4-person, 2000mm rainfly"
+    variant: str = ""  # the asked size its stock is for ("size 10"); "" = every size
 
     @classmethod
     def of(cls, p: Product, fact: str = "") -> Card:
@@ -97,7 +98,7 @@ class Card:
             "brand": self.brand,
             "category": self.category,
             "fact": self.fact,
-        }
+        } | ({"variant": self.variant} if self.variant else {})
 
 
 @dataclass(frozen=True)

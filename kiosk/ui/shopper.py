@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.assistant.act.base import EXAMPLES, WHAT_I_DO
+from kiosk.assistant.act.base import EXAMPLES, WHAT_I_DO, fit_cards
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import ActionKind, Card, Reply
 from kiosk.assistant.session import Session
@@ -87,8 +87,11 @@ class ProductCard(Static):
     @staticmethod
     def _text(c: Card) -> Text:
         """Catalog text as plain text (a name may hold '[/]'), styled around it."""
+        size = f" in {c.variant}" if c.variant else ""
         stock = (
-            plain(f"In stock ({c.stock})", "green") if c.stock > 0 else plain("Out of stock", "red")
+            plain(f"In stock{size} ({c.stock})", "green")
+            if c.stock > 0
+            else plain(f"Out of stock{size}", "red")
         )
         where = f"Aisle {c.aisle}" + (f", shelf {c.shelf}" if c.shelf else "") if c.aisle else ""
         lines = [plain(c.name, "bold"), plain(format_price(c.price_cents), "bold"), stock]
@@ -470,7 +473,10 @@ class ShopperApp(App[None], inherit_bindings=False):
         for widget in shown:
             p = fresh.get(widget.card.id)
             if p is not None:
-                widget.refresh_card(Card.of(p, widget.card.fact))
+                card = [Card.of(p, widget.card.fact)]
+                if widget.card.variant:  # the asked size's stock, as first shown
+                    fit_cards(card, [p], widget.card.variant.removeprefix("size "), ())
+                widget.refresh_card(card[0])
 
     def follow_staff_call(self) -> None:
         """When staff acknowledge this visit's call, the shopper is told, once."""

@@ -8,7 +8,7 @@ applies what a request changes in the session first (a loyalty number, "start ov
 
 from __future__ import annotations
 
-from kiosk.assistant.act.base import ActContext, Handler, Outcome
+from kiosk.assistant.act.base import ActContext, Handler, Outcome, fit_cards
 from kiosk.assistant.act.compare import CompareHandler
 from kiosk.assistant.act.find import FindHandler
 from kiosk.assistant.act.info import InfoHandler, LocateHandler
@@ -65,6 +65,9 @@ class Actor:
             actions.append(Action(ActionKind.SESSION_RESET))
         outcome = self.handlers[u.intent].act(u, s)
         outcome.reply.actions = actions + outcome.reply.actions
+        if outcome.reply.products and (u.size or u.features):
+            shown = self.ctx.catalog.products([c.id for c in outcome.reply.products])
+            fit_cards(outcome.reply.products, shown, u.size, u.features)
         return outcome
 
 

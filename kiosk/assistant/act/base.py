@@ -7,6 +7,8 @@ will be checked against. The template text is always true on its own.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
@@ -113,6 +115,29 @@ def cards(products: list[Product], facts: dict[str, str] | None = None) -> list[
     return [Card.of(p, (facts or {}).get(p.id, key_fact(p))) for p in products]
 
 
+def fit_cards(
+    reply_cards: list[Card], products: list[Product], size: str | None, features: Sequence[str]
+) -> None:
+    """Cards say what was asked: the stock of the asked size (2 left in size 10, not 8
+    over every size), and the fact about the asked feature."""
+    by_id = {p.id: p for p in products}
+    for i, card in enumerate(reply_cards):
+        p = by_id.get(card.id)
+        if p is None:
+            continue
+        if size:
+            sized = [v for v in p.variants if v.size and v.size.lower() == size.lower()]
+            if sized:
+                card = dataclasses.replace(
+                    card, stock=sum(v.stock for v in sized), variant=f"size {sized[0].size}"
+                )
+        if features:
+            fact = key_fact(p, features)
+            if fact and fact != card.fact:
+                card = dataclasses.replace(card, fact=fact)
+        reply_cards[i] = card
+
+
 def product_source(p: Product) -> Source:
     return Source(SourceKind.PRODUCT, p.id, p.name)
 
@@ -123,9 +148,18 @@ def about(intent: Intent, text: str, products: list[Product]) -> Outcome:
     return Outcome(Reply(intent, text, cards(products), sources), fact_sheet(products, [text]))
 
 
-def key_fact(p: Product) -> str:
-    """One fact for a product card, from its specs (that pass the quote check)."""
+def key_fact(p: Product, features: Sequence[str] = ()) -> str:
+    """One fact for a product card, from its specs (that pass the quote check): the
+    one about what the shopper asked for ("waterproof": the rainfly's rating), else
+    the product's defining one (capacity, temperature rating, weight)."""
     a = p.attributes
+    for feature in features:
+        stem = feature.lower().rstrip("s")[:6]
+        for key, value in a.items():
+            text = f"{key} {value}".lower()
+            value_ok = str(value).strip() and quotable(str(value), "specs", Held.of(p))
+            if stem and stem in text and value_ok:
+                return f"{key.replace('_', ' ')}: {value}"
     for key in ("capacity", "temperature_rating", "rainfly_waterproof_rating", "weight"):
         if key in a and str(a[key]).strip() and quotable(str(a[key]), "specs", Held.of(p)):
             return f"{key.replace('_', ' ')}: {a[key]}"
