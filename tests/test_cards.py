@@ -50,4 +50,4 @@ async def test_the_screen_card_says_the_size_its_stock_is_for(
         card = next(w for w in app.query(ProductCard) if w.card.name == "TrekReady Hiking Boots")
         text = str(card.render())
         stock = _variant_stock(demo_catalog, card.card.id, "10")
-        assert f"In stock in size 10 ({stock})" in text, text
+        assert f"Size 10: {stock} in stock" in text, text

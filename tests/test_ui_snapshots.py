@@ -59,6 +59,13 @@ def test_shopper_results(snap_compare: Snap, cfg: Config, catalog: Catalog, size
     assert snap_compare(app, terminal_size=size, run_before=asking("tents under 300 dollars"))
 
 
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_shopper_three_cards(snap_compare: Snap, cfg: Config, catalog: Catalog, size: Any) -> None:
+    """Issue 15: three cards (of five found), all whole at 80x24, none behind a scroll."""
+    app = ShopperApp(cfg, catalog)
+    assert snap_compare(app, terminal_size=size, run_before=asking("hiking gear"))
+
+
 def test_shopper_compare(snap_compare: Snap, cfg: Config, catalog: Catalog) -> None:
     app = ShopperApp(cfg, catalog)
     request = "compare the TrailMaster X4 Tent and the Alpine Explorer Tent"

@@ -77,6 +77,9 @@ class VoiceMessage(Message):
         self.event = event
 
 
+SHOWN_CARDS = 3  # as many as a reply names; all fit at 80 columns
+
+
 class ProductCard(Static):
     """Name, price, stock, place and one key fact, readable at arm's length."""
 
@@ -87,12 +90,19 @@ class ProductCard(Static):
     @staticmethod
     def _text(c: Card) -> Text:
         """Catalog text as plain text (a name may hold '[/]'), styled around it."""
-        size = f" in {c.variant}" if c.variant else ""
-        stock = (
-            plain(f"In stock{size} ({c.stock})", "green")
-            if c.stock > 0
-            else plain(f"Out of stock{size}", "red")
-        )
+        if c.variant:  # "Size 10: 2 in stock" fits a card a third of 80 columns wide
+            label = c.variant[0].upper() + c.variant[1:]
+            stock = (
+                plain(f"{label}: {c.stock} in stock", "green")
+                if c.stock > 0
+                else plain(f"{label}: out of stock", "red")
+            )
+        else:
+            stock = (
+                plain(f"In stock ({c.stock})", "green")
+                if c.stock > 0
+                else plain("Out of stock", "red")
+            )
         where = f"Aisle {c.aisle}" + (f", shelf {c.shelf}" if c.shelf else "") if c.aisle else ""
         lines = [plain(c.name, "bold"), plain(format_price(c.price_cents), "bold"), stock]
         if where:
@@ -445,7 +455,9 @@ class ShopperApp(App[None], inherit_bindings=False):
         if reply.products:
             # Awaited, so the new cards are laid out now (not at the next key or resize).
             await cards.remove_children()
-            await cards.mount_all([ProductCard(c) for c in reply.products])
+            # The reply names at most three ("I found 5 (showing the first 3)"): the
+            # screen shows those three, whole, not five with two behind a scroll.
+            await cards.mount_all([ProductCard(c) for c in reply.products[:SHOWN_CARDS]])
             cards.scroll_home(animate=False)
         elif reply.actions and reply.actions[0].kind == ActionKind.SESSION_RESET:
             await cards.remove_children()
