@@ -432,3 +432,18 @@ def test_what_goes_with_the_product_on_screen(bot: Assistant) -> None:
     assert reply.products and all(c.category != "Tents" for c in reply.products)
     assert reply.text.startswith("Customers who buy tents")
     assert ask(bot, "recommend a tent").intent == Intent.FIND_PRODUCT, "a named kind is a search"
+
+
+def test_cheaper_when_nothing_asked_for_is_cheaper_says_so_and_names_the_cheapest(
+    bot: Assistant,
+) -> None:
+    """Issue 15: after "a tent for 4 people", "cheaper ones?" said "That's the least
+    expensive we have: the TrailMaster X4 Tent, $250" while the SkyView is $200."""
+    s = Session()
+    ask(bot, "a tent for 4 people", s)
+    reply = ask(bot, "cheaper ones?", s)
+    assert reply.text.startswith("That's our only tent for 4 people: the TrailMaster X4 Tent")
+    assert "The cheapest tent we have is the SkyView 2-Person Tent, $200" in reply.text
+    assert [c.name for c in reply.products] == ["TrailMaster X4 Tent", "SkyView 2-Person Tent"]
+    again = ask(bot, "tents under 300 dollars", Session())
+    assert len(again.products) >= 2

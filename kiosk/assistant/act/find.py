@@ -81,10 +81,8 @@ def find(ctx: ActContext, u: Understanding, s: Session) -> Outcome:
     s.focus = [shown[0].id] if len(shown) == 1 else []
     lines = [product_line(p, u) for p in shown[:3]]
     if relaxed and u.refinement == "cheaper":
-        shown = sorted(shown, key=lambda p: p.price_cents)[:1]
-        s.shown, s.focus = [shown[0].id], [shown[0].id]
-        lines = [product_line(shown[0], u)]
-        head = "That's the least expensive we have: "
+        head, shown, lines = _cheapest_said(ctx, u, shown)
+        s.shown, s.focus = [p.id for p in shown], [shown[0].id]
     elif relaxed:
         head = f"We don't have {want}. The closest {'is' if len(shown) == 1 else 'are'}: "
     elif len(shown) == 1:
@@ -97,6 +95,33 @@ def find(ctx: ActContext, u: Understanding, s: Session) -> Outcome:
     outcome = about(Intent.FIND_PRODUCT, cap(text), shown)
     outcome.facts.add(want)
     return outcome
+
+
+def _cheapest_said(
+    ctx: ActContext, u: Understanding, shown: list[Product]
+) -> tuple[str, list[Product], list[str]]:
+    """"cheaper ones?" when nothing asked for is cheaper: say it is the cheapest (or the
+    only) one that fits, and name the cheapest of its kind without the other asks ("a
+    tent for 4": the only 4-person tent is $250; the cheapest tent is $200)."""
+    first = min(shown, key=lambda p: p.price_cents)
+    unpriced = replace(u, min_price_cents=None, max_price_cents=None, sort=None)
+    fitting = _search_once(ctx, unpriced)
+    want = describe_request(unpriced)
+    loose = replace(unpriced, capacity=None, size=None, color=None, features=[])
+    cheaper = [p for p in _search_once(ctx, loose) if p.price_cents < first.price_cents]
+    if not cheaper or loose == unpriced:
+        return "That's the least expensive we have: ", [first], [product_line(first, u)]
+    alt = min(cheaper, key=lambda p: p.price_cents)
+    want, kind = _one(want), _one(describe_request(loose))
+    lead = f"That's our only {want}: " if len(fitting) <= 1 else f"That's our cheapest {want}: "
+    said = f"{product_line(first, u)}. The cheapest {kind} we have is {product_line(alt, loose)}"
+    return lead, [first, alt], [said]
+
+
+def _one(phrase: str) -> str:
+    """'tents for 4 people' -> 'tent for 4 people': one product is meant."""
+    head, _, rest = phrase.partition(" ")
+    return f"{singular(head)} {rest}".strip()
 
 
 def _merge(ctx: ActContext, u: Understanding, s: Session) -> Understanding:
