@@ -312,3 +312,28 @@ async def test_systemd_hears_ready_then_watchdog_pings(
     assert len(ready) == 1
     assert messages.count("WATCHDOG=1") >= 2
     assert messages[-1] == "STOPPING=1"
+
+
+async def test_tapping_a_follow_up_asks_it(demo_catalog: Catalog, cfg: Config) -> None:
+    """Issue 15: next steps under a reply ("Cheaper", "Where is it?", "Compare",
+    "What goes with it?"); a tap asks it, and typing goes on in the input."""
+    from textual.widgets import Button, Input, Static
+
+    app = ShopperApp(cfg, demo_catalog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_request(app, pilot, "a tent for 4 people")
+        labels = [str(b.label) for b in app.query(".followup").results(Button)]
+        assert labels == ["Cheaper", "Where is it?", "What goes with it?"]
+        await pilot.click("#followups .followup")  # the first: Cheaper
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        asked = [str(w.render()) for w in app.query(".shopper").results(Static)]
+        assert asked[-1] == "You: cheaper ones?"
+        assert "The cheapest tent we have is the SkyView 2-Person Tent" in said(app)
+        assert app.focused is app.query_one("#ask", Input)
+        await type_request(app, pilot, "show me tents")
+        labels = [str(b.label) for b in app.query(".followup").results(Button)]
+        assert "Compare" in labels and "Where is it?" not in labels
+        await pilot.click("#reset")
+        await pilot.pause()
+        assert not app.query_one("#followups").display

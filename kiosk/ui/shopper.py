@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.assistant.act.base import EXAMPLES, WHAT_I_DO, fit_cards
 from kiosk.assistant.pipeline import Assistant
-from kiosk.assistant.reply import ActionKind, Card, Reply
+from kiosk.assistant.reply import ActionKind, Card, Intent, Reply
 from kiosk.assistant.session import Session
 from kiosk.catalog.db import change_stamp
 from kiosk.catalog.records import format_price
@@ -78,6 +78,21 @@ class VoiceMessage(Message):
 
 
 SHOWN_CARDS = 3  # as many as a reply names; all fit at 80 columns
+
+
+def follow_ups(reply: Reply) -> list[tuple[str, str]]:
+    """The next steps a reply offers, as (button label, the request it sends): what
+    shoppers ask next about products on screen, so one tap asks it."""
+    if not reply.products or reply.table:
+        return []
+    steps = [("Cheaper", "cheaper ones?")]
+    if len(reply.products) == 1:
+        steps.append(("Where is it?", "where is it?"))
+    else:
+        steps.append(("Compare", "compare them"))
+    if reply.intent != Intent.RECOMMEND:
+        steps.append(("What goes with it?", "what goes with it?"))
+    return steps
 
 
 class ProductCard(Static):
@@ -191,6 +206,7 @@ class ShopperApp(App[None], inherit_bindings=False):
             yield Static(STATE_READY, id="state")
         yield VerticalScroll(id="conversation")
         yield HorizontalScroll(id="cards")
+        yield Horizontal(id="followups")
         yield DataTable(id="compare", show_cursor=False, zebra_stripes=True)
         with Horizontal(id="bottom"):
             yield Input(placeholder="Type what you're looking for, then Enter", id="ask")
@@ -307,6 +323,27 @@ class ShopperApp(App[None], inherit_bindings=False):
     @on(Button.Pressed, "#reset")
     def start_over(self) -> None:
         self.wipe()
+
+    @on(Button.Pressed, ".followup")
+    def follow_up(self, event: Button.Pressed) -> None:
+        """A tapped next step is asked as if typed; typing goes on in the input."""
+        request = getattr(event.button, "request", "")
+        if request:
+            self.barge_in()
+            self.ask(request)
+        self.query_one("#ask", Input).focus()
+
+    async def show_follow_ups(self, reply: Reply) -> None:
+        row = self.query_one("#followups", Horizontal)
+        await row.remove_children()
+        buttons = []
+        for label, request in follow_ups(reply):
+            button = Button(label, classes="followup", compact=True)
+            button.request = request  # type: ignore[attr-defined]
+            buttons.append(button)
+        if buttons:
+            await row.mount_all(buttons)
+        row.display = bool(buttons)
 
     def show_request(self, text: str) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
@@ -448,8 +485,10 @@ class ShopperApp(App[None], inherit_bindings=False):
         cards = self.query_one("#cards", HorizontalScroll)
         compare = self.query_one("#compare", DataTable)
         if reply.table:
+            await self.show_follow_ups(reply)
             self.show_compare(reply.table)
             return
+        await self.show_follow_ups(reply)
         compare.display = False  # an old comparison never stays under a later answer
         cards.display = True
         if reply.products:
@@ -534,4 +573,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.query_one("#ask", Input).value = ""
         self.query_one("#compare", DataTable).display = False
         self.query_one("#cards", HorizontalScroll).display = True
+        followups = self.query_one("#followups", Horizontal)
+        followups.remove_children()
+        followups.display = False
         self.set_state(STATE_READY)

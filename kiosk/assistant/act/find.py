@@ -100,7 +100,7 @@ def find(ctx: ActContext, u: Understanding, s: Session) -> Outcome:
 def _cheapest_said(
     ctx: ActContext, u: Understanding, shown: list[Product]
 ) -> tuple[str, list[Product], list[str]]:
-    """"cheaper ones?" when nothing asked for is cheaper: say it is the cheapest (or the
+    """ "cheaper ones?" when nothing asked for is cheaper: say it is the cheapest (or the
     only) one that fits, and name the cheapest of its kind without the other asks ("a
     tent for 4": the only 4-person tent is $250; the cheapest tent is $200)."""
     first = min(shown, key=lambda p: p.price_cents)
