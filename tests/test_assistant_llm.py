@@ -171,7 +171,12 @@ def test_broken_model_file_still_answers(tmp_path: Path, demo_db: Path) -> None:
     shutil.copy(demo_db, tmp_path / "catalog.sqlite3")
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\0" * 4096)
-    env = {"PATH": "/usr/bin:/bin", "KIOSK_HOME": str(tmp_path), "KIOSK_MODELS_LLM": str(broken)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KIOSK_HOME": str(tmp_path),
+        "KIOSK_MODELS_LLM": str(broken),
+        "KIOSK_ASSISTANT_PHRASING": "lead",  # a store that turned the model on
+    }
     r = subprocess.run(
         [sys.executable, "-m", "kiosk", "ask", "--json", "tents under 300"],
         capture_output=True,

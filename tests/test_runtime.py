@@ -53,7 +53,8 @@ def test_the_kiosk_imports_numpy_before_llama_cpp_and_still_answers(tmp_path: Pa
         "print(json.dumps({'rc': rc, 'before': order, 'numpy_first': "
         "list(sys.modules).index('numpy') < list(sys.modules).index('llama_cpp')}))\n"
     )
-    proc = _python(code, KIOSK_HOME=str(tmp_path))
+    # A store that turned the model's phrasing on: the chat model loads in this turn.
+    proc = _python(code, KIOSK_HOME=str(tmp_path), KIOSK_ASSISTANT_PHRASING="lead")
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     reply, summary = json.loads(lines[0]), json.loads(lines[-1])
