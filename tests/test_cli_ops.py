@@ -101,5 +101,8 @@ def test_edit_a_product_from_a_script(tmp_path: Path, demo_db: Path) -> None:
     assert found["products"][0]["price"] == 189.5 and found["products"][0]["aisle"] == "7"
     r = kiosk(home, "edit", "15", "--stock", "many")
     assert r.returncode == 1 and "Not saved" in r.stdout
-    r = kiosk(home, "edit", "Skyview")
-    assert r.returncode == 2 and "did you mean 15 (SkyView 2-Person Tent)" in r.stderr
+    r = kiosk(home, "edit", "Skyview")  # words only one product's name has: found
+    assert r.returncode == 2 and "nothing to change" in r.stderr
+    r = kiosk(home, "edit", "tent", "--stock", "1")  # three tents: which one?
+    assert r.returncode == 2 and "'tent' names 3 products" in r.stderr
+    assert "15 (SkyView 2-Person Tent)" in r.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import models
-from kiosk.config import Config, LLMConfig
+from kiosk.config import Config, LLMConfig, PhrasingMode
 from kiosk.llm.base import LLMError, Message
 from kiosk.llm.loader import load_chat_model
 from kiosk.llm.local import LocalLlama
@@ -31,6 +31,11 @@ YES_NO = 'root ::= "\\"yes\\"" | "\\"no\\""'
 
 
 def with_llm(cfg: Config, **changes: object) -> Config:
+    """The LLM settings asked for, with the model phrasing replies (`lead`): these tests
+    are about a model in use, and templates are the default."""
+    cfg = dataclasses.replace(
+        cfg, assistant=dataclasses.replace(cfg.assistant, phrasing=PhrasingMode.LEAD)
+    )
     return dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, **changes))  # type: ignore[arg-type]
 
 
