@@ -251,3 +251,16 @@ def test_ask_batch_end_to_end(tmp_path: Path) -> None:
     assert json.loads(piped.stdout)["products"]
     missing = kiosk(tmp_path, "ask", "--batch", str(tmp_path / "nope.txt"))
     assert missing.returncode == 2 and "batch_unreadable" in missing.stderr
+
+
+def test_bench_reads_the_sets_these_tests_read() -> None:
+    from kiosk.bench.intent_bench import labelled_sets
+
+    sets = labelled_sets()
+    assert {k: len(v) for k, v in sets.items()} == {
+        "own words": 165,
+        "held-out Bitext": 270,
+        "Bitext sample": 300,
+    }
+    assert sets["Bitext sample"] == bitext_sample()
+    assert {want for rows in sets.values() for _, want in rows} <= {i.value for i in Intent}

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(func=cmd_doctor)
 
     s = sub.add_parser("bench", help="benchmarks that print figures")
-    s.add_argument("what", choices=["search", "assistant", "llm", "speech", "embed"])
+    s.add_argument("what", choices=["search", "assistant", "llm", "speech", "embed", "intents"])
     s.add_argument("--products", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=2000)
     s.add_argument("--keep", help="keep the generated catalog at this path")
@@ -95,4 +95,8 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
         from kiosk.bench import embed_bench
 
         return embed_bench.run(cfg, rounds=args.rounds)
+    if args.what == "intents":
+        from kiosk.bench import intent_bench
+
+        return intent_bench.run()
     raise KioskError(f"unknown benchmark {args.what!r}")
