@@ -264,3 +264,18 @@ def test_bench_reads_the_sets_these_tests_read() -> None:
     }
     assert sets["Bitext sample"] == bitext_sample()
     assert {want for rows in sets.values() for _, want in rows} <= {i.value for i in Intent}
+
+
+def test_a_broken_store_model_gives_way_to_the_shipped_one(
+    demo_catalog: Catalog, tmp_path: Path
+) -> None:
+    from kiosk.ops.doctor import check_intents
+
+    (tmp_path / "intents").mkdir()
+    (tmp_path / "intents/model.npz").write_bytes(b"PK\x03\x04 half a file")
+    cfg = load(env={"KIOSK_HOME": str(tmp_path)})
+    [check] = check_intents(cfg)
+    assert check.status == "warn" and "the shipped model" in check.detail, check
+    assert "not used" in check.detail and "kiosk train" in check.fix
+    model = Assistant(demo_catalog, cfg).intent_model
+    assert model is not None and model.accuracy == IntentModel.load(SHIPPED_MODEL).accuracy

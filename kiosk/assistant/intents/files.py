@@ -2,8 +2,9 @@
 
 The shipped model (`data/model.npz`, built by `kiosk train --shipped` from the
 shipped rows) answers from the first turn; a store's `kiosk train` writes its own to
-KIOSK_HOME/intents/model.npz, which then takes over. A model trained on another
-embedding model's vectors would classify noise: it is not loaded.
+KIOSK_HOME/intents/model.npz, which then takes over (an unreadable one is passed
+over for the shipped one). A model trained on another embedding model's vectors
+would classify noise: it is not used.
 """
 
 from __future__ import annotations
@@ -41,31 +42,36 @@ def corrections(cfg: Config) -> Path:
     return store_dir(cfg) / "corrections.csv"
 
 
-def model_for(cfg: Config) -> Path:
-    """The model the kiosk uses: the store's if it has one, else the shipped one."""
+def candidates(cfg: Config) -> list[Path]:
+    """The models to try, best first: the store's (if it has one), then the shipped one."""
     mine = store_model(cfg)
-    return mine if mine.is_file() else SHIPPED_MODEL
+    return [mine, SHIPPED_MODEL] if mine.exists() else [SHIPPED_MODEL]
+
+
+def open_model(path: Path, embedder: str) -> IntentModel:
+    """One model file, checked: ValueError saying why it can't be used."""
+    try:
+        model = _load(path, path.stat().st_mtime_ns)
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from None
+    if model.embedder != embedder:
+        raise ValueError(
+            f"{path} was trained on {model.embedder} vectors, not {embedder}'s (run `kiosk train`)"
+        )
+    return model
 
 
 def load_intent_model(cfg: Config, embedder: str) -> IntentModel | None:
-    """The model for this kiosk, or None (off, missing, unreadable, another embedder)."""
+    """The model for this kiosk: the store's, else (said in the log) the shipped one;
+    None when the classifier is off or no model can be used (rules only)."""
     if not cfg.assistant.intent_classifier:
         return None
-    path = model_for(cfg)
-    try:
-        model = _load(path, path.stat().st_mtime_ns)
-    except (OSError, ValueError) as exc:
-        log.warning("intent model not loaded, rules only: %s", exc)
-        return None
-    if model.embedder != embedder:
-        log.warning(
-            "intent model %s was trained on %s vectors, not %s: rules only (run `kiosk train`)",
-            path,
-            model.embedder,
-            embedder,
-        )
-        return None
-    return model
+    for path in candidates(cfg):
+        try:
+            return open_model(path, embedder)
+        except ValueError as exc:
+            log.warning("intent model not used: %s", exc)
+    return None
 
 
 @lru_cache(maxsize=4)

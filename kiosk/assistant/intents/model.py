@@ -11,6 +11,7 @@ train in well under a second; embedding them is the cost (~4 ms a row on 2 cores
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,7 +151,7 @@ class IntentModel:
                     f["memory"].astype(np.float32),
                     tuple(str(s) for s in f["memory_labels"]),
                 )
-        except (KeyError, OSError, EOFError) as exc:
+        except (KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"{path} is not an intent model ({type(exc).__name__})") from None
 
 
