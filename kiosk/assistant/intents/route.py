@@ -29,6 +29,10 @@ CATEGORY_ONLY = 0.8  # find_product only for a catalog word (category, brand, pr
 PATTERN = 0.95  # rules matched a phrasing (policy word, "where", "compare")
 # Intents whose rule phrasings are specific enough to stand ("talk to a person", "hi").
 FINAL = frozenset({Intent.CALL_STAFF, Intent.GREETING})
+# Intents about a product: the classifier may choose them only when the request names
+# one (or points at the one on screen); "what's good for a first-time backpacker?" is
+# a search, not accessories for nothing.
+ABOUT_A_PRODUCT = frozenset({Intent.RECOMMEND, Intent.PRODUCT_INFO, Intent.COMPARE})
 
 
 def hard_evidence(u: Understanding) -> bool:
@@ -90,6 +94,8 @@ def route(u: Understanding, p: Prediction) -> Understanding:
     intent = Intent(p.intent)
     if catalog_named(u) and intent == Intent.OUT_OF_SCOPE:
         return u  # the store sells what was named: let search answer, not a refusal
+    if intent in ABOUT_A_PRODUCT and not (catalog_named(u) or u.kind or u.reference):
+        return u  # "what goes with ...?" about nothing: the rules' answer serves better
     u.intent = intent
     u.intent_by = "classifier"
     u.intent_p = round(p.p, 3)
