@@ -18,7 +18,7 @@ from kiosk.assistant.act import ActContext, Actor, Outcome, apply_loyalty
 from kiosk.assistant.compose import Chunk, Composer
 from kiosk.assistant.intents.files import load_intent_model
 from kiosk.assistant.intents.model import IntentModel
-from kiosk.assistant.intents.route import classify
+from kiosk.assistant.intents.route import classify, needed
 from kiosk.assistant.record import record_turn
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
@@ -201,9 +201,10 @@ class Assistant:
         """The understand stage: rules; the intent classifier where they are unsure; then
         (if configured) the chat model for what neither can place."""
         u = understand(text, lex)
-        model = self.intent_model
-        if model is not None and self.embedder is not None:
-            u = classify(u, model, self.embedder)
+        if needed(u) is not None:  # the rules may be overruled: the classifier is asked
+            model = self.intent_model
+            if model is not None and self.embedder is not None:
+                u = classify(u, model, self.embedder)
         if (
             u.intent == Intent.OUT_OF_SCOPE
             and self.cfg.assistant.llm_understanding

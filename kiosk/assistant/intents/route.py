@@ -1,8 +1,10 @@
 """Rules and the classifier, each where it wins.
 
 The rules read what the catalog and a few fixed phrasings make certain: prices,
-sizes, colours, tiers, product names, "start over", a loyalty number. A request
-carrying one of those keeps the rules' intent. The rules are unsure when they fell
+sizes, colours, tiers, "start over", a loyalty number, "talk to a person". A request
+carrying one of those keeps the rules' intent; the product, category and brand names
+they find stay in the slots whoever decides, and keep a request from being called
+`out_of_scope`. The rules are unsure when they fell
 through to `out_of_scope`, or to `find_product` on a word the catalog doesn't have
 ("how long do I have to take something back?" searched for "long take back"), or
 when only a category word placed the request ("this tent ripped, I'm not happy"):
@@ -56,8 +58,9 @@ def hard_evidence(u: Understanding) -> bool:
     )
 
 
-def needed(u: Understanding, p: Prediction) -> float | None:
-    """The probability the classifier needs to overrule the rules here; None: it can't."""
+def needed(u: Understanding) -> float | None:
+    """The probability the classifier needs to overrule the rules here; None: it can't
+    (then the request isn't even embedded)."""
     if hard_evidence(u) or u.intent in FINAL:
         return None
     fell_through = u.intent == Intent.OUT_OF_SCOPE or (
@@ -78,6 +81,8 @@ def classify(u: Understanding, model: IntentModel, embedder: Embedder) -> Unders
 
     The embedding failing (a closed or broken model) costs nothing: the rules stand.
     """
+    if needed(u) is None:
+        return u
     try:
         vector = embedder.embed_query(u.request or u.text)
     except LLMError as exc:
@@ -88,7 +93,7 @@ def classify(u: Understanding, model: IntentModel, embedder: Embedder) -> Unders
 
 def route(u: Understanding, p: Prediction) -> Understanding:
     """Set the classifier's intent on `u` where it wins, with the slots its handler reads."""
-    threshold = needed(u, p)
+    threshold = needed(u)
     if threshold is None or p.p < threshold or p.intent == u.intent:
         return u
     intent = Intent(p.intent)
