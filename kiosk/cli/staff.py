@@ -276,7 +276,13 @@ def cmd_label(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_train(cfg: Config, args: argparse.Namespace) -> int:
+    import os
     from pathlib import Path
+
+    # The fit's matrices are small: OpenBLAS's threads only wait on each other, the more
+    # so on a busy 2-core kiosk (one fit: 0.9 s with one thread, 13.5 s with OpenBLAS's
+    # default at load average 7). Set before numpy loads, which is here.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     from kiosk.cli.common import status
     from kiosk.ops.train import retrain
