@@ -255,6 +255,21 @@ class AssistantConfig:
     kiosk_id: str = field(
         default="kiosk-1", metadata=_doc("This kiosk's name on staff calls (e.g. 'entrance').")
     )
+    intent_classifier: bool = field(
+        default=True,
+        metadata=_doc(
+            "Decide the intent with the classifier over sentence embeddings where the "
+            "rules are unsure (service requests, complaints, small talk in the shopper's "
+            "own words). Off: rules only."
+        ),
+    )
+    intent_examples: str = field(
+        default="",
+        metadata=_doc(
+            "The store's own labelled requests for `kiosk train` (CSV text,intent or JSONL). "
+            "Empty: KIOSK_HOME/intents/examples.csv, if it exists."
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -398,7 +398,9 @@ def test_unknown_words_find_nothing_rather_than_anything(bot: Assistant) -> None
     """A sentence that names no product must not list products sharing a stray word."""
     reply = ask(bot, "And so my fellow Americans, ask not what your country can do for you")
     assert reply.products == []
-    assert reply.text.startswith("Sorry, we don't have that")
+    # "Sorry, we don't have that" from a search (rules alone), or "Sorry, I can't help
+    # with that here" where the intent classifier reads it as not a shopping request.
+    assert reply.text.startswith("Sorry, ") and reply.intent in ("find_product", "out_of_scope")
     assert names(ask(bot, "backpak"))[0].endswith("Backpack"), "typos still find things"
 
 

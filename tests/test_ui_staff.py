@@ -273,3 +273,42 @@ def test_waiting_time_in_staff_words() -> None:
     assert waiting(at, now=base + 4 * 60 + 5) == "4 min"
     assert waiting(at, now=base + 65 * 60) == "1 h 05"
     assert waiting("not a time", now=base) == ""
+
+
+async def test_staff_correct_a_logged_requests_intent(demo_cfg: Config) -> None:
+    """The Insights tab lists what shoppers asked as the kiosk took it; staff correct one."""
+    from textual.widgets import DataTable
+
+    from kiosk.assistant.pipeline import Assistant
+    from kiosk.assistant.session import Session
+
+    cfg = demo_cfg
+    with Catalog.open(cfg.catalog_path) as catalog:
+        assistant = Assistant(catalog, cfg)
+        assistant.log_requests = True
+        assistant.turn(Session(), "tents")
+        assistant.turn(Session(), "can somebody fix the gears on my bike")
+        app = StaffApp(cfg, catalog)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            screen.query_one(TabbedContent).active = "insights"
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            table = screen.query_one("#request-table", DataTable)
+            assert table.row_count == 2
+            assert "bike" in str(table.get_row_at(0)[3])  # newest first
+            box = screen.query_one("#label-intent", Input)
+            box.value = "call_someone"
+            await pilot.click("#label-save")
+            await pilot.pause()
+            status = str(screen.query_one("#label-status", Label).render())
+            assert "Not saved" in status and "unknown intent" in status
+            box.value = "call_staff"
+            box.focus()
+            await pilot.press("enter")  # Enter in the box saves too
+            await pilot.pause()
+            status = str(screen.query_one("#label-status", Label).render())
+            assert status.startswith("#") and "-> call_staff" in status, status
+    saved = (cfg.home_path / "intents" / "corrections.csv").read_text(encoding="utf-8")
+    assert saved.splitlines() == ["text,intent", "can somebody fix the gears on my bike,call_staff"]

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 
 from kiosk.assistant.act import ActContext, Actor, Outcome, apply_loyalty
 from kiosk.assistant.compose import Chunk, Composer
+from kiosk.assistant.intents.files import load_intent_model
+from kiosk.assistant.intents.model import IntentModel
+from kiosk.assistant.intents.route import classify, needed
 from kiosk.assistant.record import record_turn
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
@@ -88,6 +91,8 @@ class Assistant:
         self._embedder = embedder
         self._embedder_tried = embedder is not None
         self._report = report
+        self._intents: IntentModel | None = None
+        self._intents_tried = False
         self._lexicon: Lexicon | None = None
         self._lexicon_stamp: tuple[int, int] | None = None
         # Shopper-facing fronts (the screen, `kiosk listen`, the text kiosk) turn this on:
@@ -122,6 +127,15 @@ class Assistant:
             self._embedder_tried = True
             self._embedder = load_embedder_or_words(self.cfg, report=self._report)
         return self._embedder
+
+    @property
+    def intent_model(self) -> IntentModel | None:
+        """The intent classifier (the store's, else the shipped one); None: rules only."""
+        if not self._intents_tried:
+            self._intents_tried = True
+            embedder = self.embedder if self.cfg.assistant.intent_classifier else None
+            self._intents = load_intent_model(self.cfg, embedder.name) if embedder else None
+        return self._intents
 
     def close(self) -> None:
         """Free the models this assistant loaded itself (the chat model is its opener's)."""
@@ -187,8 +201,13 @@ class Assistant:
         return reply
 
     def understand(self, text: str, lex: Lexicon) -> Understanding:
-        """The understand stage: rules, then (if configured) the model for what they can't place."""
+        """The understand stage: rules; the intent classifier where they are unsure; then
+        (if configured) the chat model for what neither can place."""
         u = understand(text, lex)
+        if needed(u) is not None:  # the rules may be overruled: the classifier is asked
+            model = self.intent_model
+            if model is not None and self.embedder is not None:
+                u = classify(u, model, self.embedder)
         if (
             u.intent == Intent.OUT_OF_SCOPE
             and self.cfg.assistant.llm_understanding

@@ -282,6 +282,8 @@ class Understanding:
     suggestions: bool = False  # "what else do I need?"
     days: int | None = None  # "can I return it after 40 days?": how long since buying
     complaint: bool = False  # a defect or a problem with something bought: follow up
+    intent_by: str = "rules"  # or "classifier" (kiosk.assistant.intents.route)
+    intent_p: float | None = None  # the classifier's probability, when it decided
 
     def slots(self) -> dict[str, Any]:
         """The filled slots, for `kiosk ask --json` and tests."""
@@ -319,6 +321,9 @@ class Understanding:
             out["days"] = self.days
         if self.complaint:
             out["complaint"] = True
+        if self.intent_by != "rules":
+            out["intent_by"] = self.intent_by
+            out["intent_p"] = self.intent_p
         return out
 
 

@@ -149,23 +149,41 @@ def turns(
     if days is not None:
         sql += " WHERE day > ?"
         params = ((local_time(now) - timedelta(days=days)).strftime("%Y-%m-%d"),)
-    return [
-        LoggedTurn(
-            r["id"],
-            r["day"],
-            r["at"],
-            r["kiosk"],
-            r["intent"],
-            r["text"],
-            r["query"],
-            r["found"],
-            r["top_score"],
-            tuple(p for p in r["product_ids"].split(",") if p),
-            bool(r["answered"]),
-            r["session"],
-        )
-        for r in conn.execute(sql + " ORDER BY id", params)
-    ]
+    return [_logged(r) for r in conn.execute(sql + " ORDER BY id", params)]
+
+
+def turn(conn: sqlite3.Connection, row_id: int) -> LoggedTurn | None:
+    """One logged turn by its id (what `kiosk label` corrects); None if it is gone."""
+    if not _has_table(conn, "request_log"):
+        return None
+    r = conn.execute("SELECT * FROM request_log WHERE id = ?", (row_id,)).fetchone()
+    return _logged(r) if r is not None else None
+
+
+def latest(conn: sqlite3.Connection, limit: int, intent: str | None = None) -> list[LoggedTurn]:
+    """The newest logged turns, newest first; only one intent's when given."""
+    if not _has_table(conn, "request_log"):
+        return []
+    where, params = ("WHERE intent = ?", (intent, limit)) if intent else ("", (limit,))
+    sql = f"SELECT * FROM request_log {where} ORDER BY id DESC LIMIT ?"
+    return [_logged(r) for r in conn.execute(sql, params)]
+
+
+def _logged(r: sqlite3.Row) -> LoggedTurn:
+    return LoggedTurn(
+        r["id"],
+        r["day"],
+        r["at"],
+        r["kiosk"],
+        r["intent"],
+        r["text"],
+        r["query"],
+        r["found"],
+        r["top_score"],
+        tuple(p for p in r["product_ids"].split(",") if p),
+        bool(r["answered"]),
+        r["session"],
+    )
 
 
 def apply_retention(conn: sqlite3.Connection, days: int, now: datetime | None = None) -> int:

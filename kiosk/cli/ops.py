@@ -32,7 +32,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s = sub.add_parser("bench", help="benchmarks that print figures")
     s.add_argument(
         "what",
-        choices=["search", "assistant", "llm", "speech", "embed", "startup", "serve", "phrasing"],
+        choices=[
+            "search",
+            "assistant",
+            "llm",
+            "speech",
+            "embed",
+            "startup",
+            "serve",
+            "phrasing",
+            "intents",
+        ],
     )
     s.add_argument("--products", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=2000)
@@ -131,4 +141,8 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
         from kiosk.bench import phrasing_bench
 
         return phrasing_bench.run(cfg, extra_models=args.model, limit=args.limit)
+    if args.what == "intents":
+        from kiosk.bench import intent_bench
+
+        return intent_bench.run()
     raise KioskError(f"unknown benchmark {args.what!r}")

@@ -37,6 +37,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--no-llm", action="store_true", help="template replies, no model")
     s.add_argument("--loyalty", help="loyalty number for membership-tier answers")
     s.add_argument("--audio", metavar="FILE", help="a WAV/FLAC/MP3 recording of the request")
+    s.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="one request per line from FILE (- for stdin); one JSON object per line out "
+        "(each line a new conversation, or --session's)",
+    )
     s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("listen", help="live spoken turns from the microphone (or --file RECORDING)")
@@ -69,6 +75,13 @@ def cmd_ask(cfg: Config, args: argparse.Namespace) -> int:
         session = _load_session(store, args.session) if args.session else Session()
         if args.loyalty and not assistant.set_loyalty(session, args.loyalty):
             raise KioskError("that loyalty number is not in the catalog", code="loyalty_unknown")
+        if args.batch:
+            if args.audio or args.text:
+                raise KioskError("--batch reads the requests from its file", code="batch_and_text")
+            batch(assistant, args.batch, session if args.session else None, args.loyalty)
+            if args.session:
+                _save_session(store, session)
+            return 0
         if args.audio or args.text:
             if args.audio:
                 reply = _audio_turn(assistant, session, args.audio)
@@ -132,6 +145,48 @@ def _audio_turn(assistant: Assistant, session: Session, path: str) -> Reply:
         **reply.timings_ms,
     }
     return reply
+
+
+def batch(assistant: Assistant, path: str, session: Session | None, loyalty: str | None) -> None:
+    """`kiosk ask --batch`: one request per line, one JSON object per line, one process.
+
+    The models and the catalog load once. Each line is a new conversation (with the
+    loyalty number, if given), or `session`'s turn when one was named. Blank lines
+    are skipped; a line that isn't UTF-8 or whose turn fails yields an error object
+    (`{"line": N, "error": {"code": ..., "message": ...}}`) and the next line goes on.
+    """
+    from kiosk.assistant.session import Session
+    from kiosk.cli.common import json_text
+
+    try:
+        source = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise KioskError(
+            f"can't read {path}: {exc.strerror or exc}", code="batch_unreadable"
+        ) from None
+    with source:
+        for n, raw in enumerate(source, 1):
+            try:
+                line = raw.decode("utf-8").strip()
+                if not line:
+                    continue
+                turn_session = session
+                if turn_session is None:
+                    turn_session = Session()
+                    if loyalty:
+                        assistant.set_loyalty(turn_session, loyalty)
+                out = assistant.turn(turn_session, line).to_json()
+            except UnicodeDecodeError:
+                out = _error(n, "not_utf8", "the line is not UTF-8 text")
+            except KioskError as exc:
+                out = _error(n, exc.code, exc.message)
+            except Exception as exc:  # one bad turn never costs the rest of the batch
+                out = _error(n, "turn_failed", f"the turn failed: {type(exc).__name__}")
+            print(json_text(out), flush=True)
+
+
+def _error(line: int, code: str, message: str) -> dict[str, object]:
+    return {"line": line, "error": {"code": code, "message": message}}
 
 
 def repl(assistant: Assistant, session: Session, *, as_json: bool) -> int:

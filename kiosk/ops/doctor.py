@@ -574,6 +574,49 @@ def check_phrasing(cfg: Config) -> list[Check]:
 # ------------------------------------------------------------------- report
 
 
+def check_intents(cfg: Config) -> list[Check]:
+    """The intent classifier: which model answers, and any store model passed over."""
+    from kiosk.assistant.intents import files
+    from kiosk.models.paths import resolve
+
+    if not cfg.assistant.intent_classifier:
+        return [Check("intents", "ok", "assistant.intent_classifier = false: rules only")]
+    try:
+        embedder = resolve(cfg, "embed").name
+    except KioskError as exc:
+        return [Check("intents", "warn", f"rules only: {exc.message}", MODELS_FIX)]
+    problems: list[str] = []
+    for path in files.candidates(cfg):
+        try:
+            model = files.open_model(path, embedder)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        whose = "the store's" if path != files.SHIPPED_MODEL else "the shipped"
+        detail = (
+            f"{whose} model, {model.rows:,} labelled requests, held-out accuracy "
+            f"{model.accuracy:.1%}"
+        )
+        if problems:
+            return [
+                Check(
+                    "intents",
+                    "warn",
+                    f"{detail}; not used: {'; '.join(problems)}",
+                    "`kiosk train` (writes a new store model)",
+                )
+            ]
+        return [Check("intents", "ok", detail)]
+    return [
+        Check(
+            "intents",
+            "warn",
+            f"rules only: {'; '.join(problems)}",
+            "`kiosk train`, or reinstall the kiosk for its shipped model",
+        )
+    ]
+
+
 def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
     """Every check, in the order a technician fixes things. `full` re-hashes the models."""
     source = os.environ.get("KIOSK_CONFIG") or "defaults"
@@ -584,6 +627,7 @@ def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
     checks += _guard("catalog", lambda: check_catalog(cfg))
     if full:
         checks += _guard("catalog text", lambda: check_catalog_text(cfg))
+    checks += _guard("intents", lambda: check_intents(cfg))
     checks += _guard("disk", lambda: check_disk(cfg))
     checks += _guard("staff pin", lambda: check_staff_pin(cfg))
     checks += _guard("audio", lambda: check_audio(cfg))

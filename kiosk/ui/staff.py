@@ -53,6 +53,8 @@ from kiosk.ops.staff import (
     waiting,
 )
 from kiosk.ops.staffauth import PinGate
+from kiosk.ops.train import label as label_request
+from kiosk.ops.train import latest_requests
 from kiosk.text.control import printable
 from kiosk.ui.plain import plain
 
@@ -137,6 +139,13 @@ class StaffScreen(Screen[None]):
                     yield Static(
                         "Open this tab to build the report.", id="insights-report", markup=False
                     )
+                # What shoppers asked, as the kiosk took it: staff correct a misunderstood
+                # request's intent here (`kiosk label`); `kiosk train` learns it.
+                yield DataTable(id="request-table", cursor_type="row")
+                with Horizontal(classes="edit"):
+                    yield Input(placeholder="right intent, e.g. call_staff", id="label-intent")
+                    yield Button("Correct intent", id="label-save")
+                    yield Label("", id="label-status", markup=False)
             with TabPane("Technician", id="tech"):
                 with Horizontal(classes="buttons"):
                     yield Button("Test microphone", id="test-mic")
@@ -152,6 +161,7 @@ class StaffScreen(Screen[None]):
         calls.add_columns("#", "status", "waiting", "when", "kiosk", "looking for")
         products = self.query_one("#product-table", DataTable)
         products.add_columns("id", "name", "price", "stock", "aisle", "shelf")
+        self.query_one("#request-table", DataTable).add_columns("#", "when", "taken as", "request")
         self.refresh_calls()
         self.show_products("")
         self.query_one("#draft-box").display = False
@@ -336,12 +346,38 @@ class StaffScreen(Screen[None]):
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "insights" and self.report is None:
             self.build_insights()
+            self.show_requests()
         elif event.pane.id == "tech":
             self.show_tech()
 
     @on(Button.Pressed, "#insights-refresh")
     def refresh_insights(self) -> None:
         self.build_insights()
+        self.show_requests()
+
+    def show_requests(self) -> None:
+        """The newest logged requests with the intent the kiosk took, newest first."""
+        table = self.query_one("#request-table", DataTable)
+        table.clear()
+        for t in latest_requests(self.catalog, 50):  # a shopper's words: never markup
+            table.add_row(str(t.id), t.at, t.intent, plain(t.text), key=str(t.id))
+
+    @on(Button.Pressed, "#label-save")
+    @on(Input.Submitted, "#label-intent")
+    def correct_intent(self) -> None:
+        table = self.query_one("#request-table", DataTable)
+        status = self.query_one("#label-status", Label)
+        if table.row_count == 0:
+            status.update("No logged requests yet.")
+            return
+        row = int(str(table.get_row_at(table.cursor_row)[0]))
+        box = self.query_one("#label-intent", Input)
+        try:
+            status.update(label_request(self.cfg, row, box.value))
+        except KioskError as exc:
+            status.update(f"Not saved: {exc.message}")
+            return
+        box.value = ""
 
     @work(thread=True, exclusive=True, group="insights", exit_on_error=False)
     def build_insights(self) -> None:
