@@ -421,7 +421,7 @@ def version_2_catalog(demo_db: Path, tmp_path: Path) -> Path:
 def test_a_version_2_catalog_is_upgraded_on_connect(demo_db: Path, tmp_path: Path) -> None:
     path = version_2_catalog(demo_db, tmp_path)
     conn = connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert turns(conn) == []
     assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 20
     conn.close()

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from kiosk.assistant.act import ActContext, Actor, Outcome, apply_loyalty
 from kiosk.assistant.compose import Chunk, Composer
+from kiosk.assistant.meaning import Meaning, current_meaning
 from kiosk.assistant.record import record_turn
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
@@ -85,6 +86,7 @@ class Assistant:
         self._embedder = embedder
         self._embedder_tried = embedder is not None
         self._report = report
+        self._meaning: Meaning | None = None
         self._lexicon: Lexicon | None = None
         self._lexicon_stamp: tuple[int, int] | None = None
         # Shopper-facing fronts (the screen, `kiosk listen`, the text kiosk) turn this on:
@@ -120,6 +122,15 @@ class Assistant:
             self._embedder = load_embedder_or_words(self.cfg, report=self._report)
         return self._embedder
 
+    def meaning(self) -> Meaning | None:
+        """Search by meaning, or None (no model, or no product vectors yet: words alone)."""
+        embedder = self.embedder
+        if embedder is None:
+            return None
+        if self._meaning is None or self._meaning.embedder is not embedder:
+            self._meaning = Meaning(self.catalog, embedder)
+        return current_meaning(self._meaning)
+
     def close(self) -> None:
         """Free the models this assistant loaded itself (the chat model is its opener's)."""
         if self._embedder is not None:
@@ -141,6 +152,7 @@ class Assistant:
             self.cfg.search.limit,
             self.cfg.assistant.kiosk_id,
             self.cfg.store.name,
+            self.meaning,
         )
 
     def turn(
