@@ -166,6 +166,11 @@ class Embedder:
             self._check_open()
             return self._tokens(text)
 
+    def clear_cache(self) -> None:
+        """Forget the cached query vectors (a bench timing requests never seen before)."""
+        with self._lock:
+            self._cache.clear()
+
     def close(self) -> None:
         with self._lock:
             if not self._closed:

@@ -136,8 +136,9 @@ def loosen_kind(ctx: ActContext, u: Understanding) -> Understanding:
         SearchFilters(),
         limit=ctx.limit * 4,
     )
-    inside = [c for pid, c in near if pid in set(ctx.catalog.ids_in_category(u.category))]
-    outside = [c for pid, c in near if pid not in set(ctx.catalog.ids_in_category(u.category))]
+    category = {p.id: p.category for p in ctx.catalog.products([pid for pid, _ in near])}
+    inside = [c for pid, c in near if category.get(pid) == u.category]
+    outside = [c for pid, c in near if category.get(pid) != u.category]
     if outside and outside[0] >= (inside[0] if inside else -1.0) + KIND_MARGIN:
         return replace(u, category=None, kind=None)
     return u
