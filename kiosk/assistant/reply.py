@@ -138,6 +138,9 @@ class Reply:
     table: list[list[str]] = field(default_factory=list)
     # What went wrong in a stage the turn survived (the model timed out in compose, ...).
     errors: list[StageError] = field(default_factory=list)
+    # The products shown were ranked by meaning and fit the request by the model's
+    # measure (a request in own words: "a raincoat" shares no word with a jacket's name).
+    by_meaning: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

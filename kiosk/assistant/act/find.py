@@ -121,6 +121,7 @@ def find(ctx: ActContext, u: Understanding, s: Session) -> Outcome:
         text += " I can call a member of staff if you'd like more help."
     outcome = about(Intent.FIND_PRODUCT, cap(text), shown)
     outcome.facts.add(want)
+    outcome.reply.by_meaning = not anchored_request(u) and ctx.meaning() is not None
     return outcome
 
 
