@@ -53,7 +53,16 @@ KAYAKS = ("kayak", "kayaks", "inflatable kayak")
 
 @pytest.fixture
 def cfg(tmp_path: Path) -> Config:
-    return load(env={"KIOSK_HOME": str(tmp_path), "KIOSK_ASSISTANT_PHRASING": "off"})
+    """Words alone (no embedding model file): these tests read the insights off a
+    replay whose answers they know; what meaning adds to the log (a request for what
+    the store doesn't sell, offered something near) is tested in test_meaning.py."""
+    return load(
+        env={
+            "KIOSK_HOME": str(tmp_path),
+            "KIOSK_ASSISTANT_PHRASING": "off",
+            "KIOSK_MODELS_EMBED": str(tmp_path / "words-alone.gguf"),
+        }
+    )
 
 
 @pytest.fixture

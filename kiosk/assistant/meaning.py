@@ -72,7 +72,7 @@ def catch_up(
     todo = vectors.pending(catalog.conn, embedder.name)
     if limit is not None:
         todo = todo[:limit]
-    total = int(catalog.conn.execute("SELECT count(*) FROM products").fetchone()[0])
+    total = vectors.product_count(catalog.conn)
     done = 0
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
@@ -164,8 +164,7 @@ def current_meaning(meaning: Meaning) -> Meaning | None:
     conn = meaning.catalog.conn
     stamp = vectors.stamp_of(conn)
     if stamp != meaning._checked:
-        small = conn.execute("SELECT count(*) <= ? FROM products", (INLINE_CATCH_UP,)).fetchone()
-        if small[0]:
+        if vectors.product_count(conn) <= INLINE_CATCH_UP:
             try:
                 catch_up(meaning.catalog, meaning.embedder)
             except (KioskError, sqlite3.Error) as exc:

@@ -213,7 +213,7 @@ class Embedder:
         return out
 
 
-def load_embedder(cfg: Config, *, progress: Progress | None = None) -> Embedder:
+def load_embedder(cfg: Config, *, progress: Progress | None = None, n_threads: int = 0) -> Embedder:
     """The configured embedding model (`models.embed`, else the bundled one), loaded.
 
     Raises ModelError (file missing or corrupt) or LLMError, each one line naming the
@@ -221,4 +221,4 @@ def load_embedder(cfg: Config, *, progress: Progress | None = None) -> Embedder:
     """
     from kiosk.models.paths import resolve
 
-    return Embedder(resolve(cfg, "embed"), cfg, progress=progress)
+    return Embedder(resolve(cfg, "embed"), cfg, progress=progress, n_threads=n_threads)

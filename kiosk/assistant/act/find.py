@@ -164,7 +164,11 @@ def _nothing_fits(ctx: ActContext, u: Understanding, s: Session, want: str) -> O
     s.shown = [p.id for p in near]
     s.focus = []
     lines = [product_line(p, u) for p in near]
-    text = f"We don't carry {thing}. The nearest we have: " + "; ".join(lines) + "."
+    text = (
+        f"We don't carry {thing}. The nearest we have: "
+        + "; ".join(lines)
+        + ". I can call a member of staff if you'd like help."
+    )
     outcome = about(Intent.OUT_OF_SCOPE, cap(text), near)
     outcome.facts.nothing_found = True
     return outcome
