@@ -157,7 +157,10 @@ def _nothing_fits(ctx: ActContext, u: Understanding, s: Session, want: str) -> O
     thing = want if echo else "that"
     near, _ = nearby(ctx, u)
     if not near:
-        text = f"Sorry, we don't carry {thing}. I can call a member of staff if you'd like help."
+        text = (
+            f"Sorry, we don't have {thing} in our catalog. "
+            "I can call a member of staff if you'd like help."
+        )
         sheet = fact_sheet([], [text])
         sheet.nothing_found = True
         return Outcome(Reply(Intent.OUT_OF_SCOPE, text), sheet)
