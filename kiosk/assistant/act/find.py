@@ -259,8 +259,8 @@ def _search_once(ctx: ActContext, u: Understanding) -> list[Product]:
     anchored = anchored_request(u)
     if not anchored:
         products = _named_by(products, query, hits[0].corrections if hits else {})
-    meaning = ctx.meaning()
-    if meaning is not None and meaning_text(u):
+    meaning = ctx.meaning() if not (anchored and len(products) >= ctx.limit) else None
+    if meaning is not None and meaning_text(u):  # (words that fill the list need no help)
         fixed = hits[0].corrections if hits else {}
         products = _with_meaning(ctx, meaning, u, products, filters, anchored, fixed)
     if u.kind and not (u.category and u.kind in words(u.category.lower())):
