@@ -104,13 +104,14 @@ def cmd_import(cfg: Config, args: argparse.Namespace) -> int:
     if note:
         print(printable(note))
     if not args.no_vectors:
-        make_vectors(cfg)
+        make_vectors(cfg, quiet_if_current=True)
     return 0
 
 
-def make_vectors(cfg: Config) -> dict[str, object] | None:
+def make_vectors(cfg: Config, *, quiet_if_current: bool = False) -> dict[str, object] | None:
     """Embed the products that need it, with progress; a missing or broken model is one
-    line, not a failure: the catalog answers by words until the vectors exist."""
+    line, not a failure: the catalog answers by words until the vectors exist.
+    `quiet_if_current`: no line when nothing needed making (an import of prices)."""
     from kiosk.assistant.meaning import catch_up
     from kiosk.catalog import vectors
     from kiosk.catalog.repository import Catalog
@@ -135,11 +136,12 @@ def make_vectors(cfg: Config) -> dict[str, object] | None:
     finally:
         embedder.close()
     rate = f" ({done.rate:,.0f} products/s)" if done.embedded else ""
-    print(
-        f"product vectors: {done.embedded:,} made in {done.seconds:.1f} s{rate}; "
-        f"{st.current:,} of {st.products:,} products current, "
-        f"{st.stored_bytes / 1e6:.1f} MB ({embedder.name})"
-    )
+    if not (quiet_if_current and done.embedded == 0 and st.missing == 0):
+        print(
+            f"product vectors: {done.embedded:,} made in {done.seconds:.1f} s{rate}; "
+            f"{st.current:,} of {st.products:,} products current, "
+            f"{st.stored_bytes / 1e6:.1f} MB ({embedder.name})"
+        )
     return {
         "embedded": done.embedded,
         "seconds": round(done.seconds, 3),
