@@ -113,9 +113,10 @@ class Meaning:
         return self.catalog.vectors.count(self.model) > 0
 
     def query(self, *texts: str) -> Vectors:
-        """The request's vectors, one row per distinct text (each cached by the model)."""
+        """The request's vectors, one row per distinct text (cached by the model; the
+        ones it hasn't seen made in one decode)."""
         unique = list(dict.fromkeys(t for t in texts if t.strip()))
-        return np.stack([self.embedder.embed_query(t) for t in unique])
+        return self.embedder.embed_queries(unique)
 
     def nearest(
         self,

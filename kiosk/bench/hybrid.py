@@ -155,7 +155,10 @@ def at_scale(
         meaning = Meaning(catalog, embedder)
         t0 = time.perf_counter()
         meaning.ready()
-        print(f"  vectors into memory: {time.perf_counter() - t0:.2f} s (float32 in memory)")
+        print(
+            f"  vectors into memory: {time.perf_counter() - t0:.2f} s (float16 as stored, and "
+            "their main directions for the first pass)"
+        )
         words = find_search(catalog, None)
         both = find_search(catalog, meaning)
         rows = {"words": recall(words, synth), "hybrid": recall(both, synth)}

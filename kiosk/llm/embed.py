@@ -160,6 +160,32 @@ class Embedder:
                 self._cache.popitem(last=False)
         return vector
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Several texts' vectors, shape (len(texts), dim), from the cache where it has
+        them; the others in one decode (two short texts cost about what one does)."""
+        keys = [" ".join(t.split()) for t in texts]
+        out = np.empty((len(keys), self.dim), dtype=np.float32)
+        missing: list[int] = []
+        with self._lock:
+            for i, key in enumerate(keys):
+                hit = self._cache.get(key)
+                if hit is None:
+                    missing.append(i)
+                else:
+                    self._cache.move_to_end(key)
+                    out[i] = hit
+        if missing:
+            made = self.embed([keys[i] for i in missing])
+            with self._lock:
+                for i, vector in zip(missing, made, strict=True):
+                    out[i] = vector
+                    kept = vector.copy()
+                    kept.flags.writeable = False
+                    self._cache[keys[i]] = kept
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return out
+
     def tokens(self, text: str) -> list[int]:
         """[CLS] text [SEP] as token ids, cut to `max_tokens` with the [SEP] kept."""
         with self._lock:
