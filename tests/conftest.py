@@ -31,6 +31,16 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo store, seeded once per session; tests copy it before writing."""
     path = tmp_path_factory.mktemp("demo") / "catalog.sqlite3"
     assert seed_demo(path)
+    # With its product vectors, as `kiosk demo` leaves it (search by meaning).
+    from kiosk.assistant.meaning import catch_up
+    from kiosk.llm.embed import load_embedder
+
+    embedder = load_embedder(load(env={"KIOSK_LLM_N_THREADS": "1"}))
+    try:
+        with Catalog.open(path) as catalog:
+            catch_up(catalog, embedder)
+    finally:
+        embedder.close()
     return path
 
 

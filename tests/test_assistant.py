@@ -86,6 +86,12 @@ def test_find_lists_real_products_with_price_stock_and_aisle(bot: Assistant) -> 
 
 
 def test_no_results_says_so_and_offers_staff(bot: Assistant) -> None:
+    """What the store doesn't sell: said, labelled out_of_scope (unmet demand), with what
+    it has nearest in meaning (tests/test_meaning.py) and a member of staff."""
+    reply = ask(bot, "do you have any kayaks?")
+    assert reply.intent == Intent.OUT_OF_SCOPE
+    assert reply.text.startswith("We don't carry kayaks.") and "staff" in reply.text
+    bot._embedder, bot._embedder_tried = None, True  # words alone: no label it can't know
     reply = ask(bot, "do you have any kayaks?")
     assert reply.intent == Intent.FIND_PRODUCT
     assert reply.products == []

@@ -55,7 +55,16 @@ KAYAKS = ("kayak", "kayaks", "inflatable kayak")
 
 @pytest.fixture
 def cfg(tmp_path: Path) -> Config:
-    return load(env={"KIOSK_HOME": str(tmp_path), "KIOSK_ASSISTANT_PHRASING": "off"})
+    """Words alone (no embedding model file): these tests read the insights off a
+    replay whose answers they know; what meaning adds to the log (a request for what
+    the store doesn't sell, offered something near) is tested in test_meaning.py."""
+    return load(
+        env={
+            "KIOSK_HOME": str(tmp_path),
+            "KIOSK_ASSISTANT_PHRASING": "off",
+            "KIOSK_MODELS_EMBED": str(tmp_path / "words-alone.gguf"),
+        }
+    )
 
 
 @pytest.fixture
@@ -431,7 +440,7 @@ def version_2_catalog(demo_db: Path, tmp_path: Path) -> Path:
 def test_a_version_2_catalog_is_upgraded_on_connect(demo_db: Path, tmp_path: Path) -> None:
     path = version_2_catalog(demo_db, tmp_path)
     conn = connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert turns(conn) == []
     assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 20
     conn.close()

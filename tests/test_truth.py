@@ -55,9 +55,20 @@ def standin() -> Iterator[StandInModel]:
         yield server
 
 
+# The recorded outputs were written against the word-search templates: these tests play
+# them over words alone (no embedding model file). Replies found by meaning, and their
+# quoted "why it fits", are checked in test_meaning.py.
+WORDS_ALONE = {"KIOSK_MODELS_EMBED": "/nonexistent/words-alone.gguf"}
+
+
 def _remote(url: str, mode: str) -> Config:
     return load(
-        env={"KIOSK_LLM_BACKEND": "remote", "KIOSK_LLM_URL": url, "KIOSK_ASSISTANT_PHRASING": mode}
+        env={
+            "KIOSK_LLM_BACKEND": "remote",
+            "KIOSK_LLM_URL": url,
+            "KIOSK_ASSISTANT_PHRASING": mode,
+            **WORDS_ALONE,
+        }
     )
 
 
@@ -67,7 +78,7 @@ def _play(
     """Each record's output played by the stand-in: (record, phrased reply, template reply)."""
     cfg = _remote(server.url, mode)
     phrased = Assistant(catalog, cfg, load_chat_model(cfg))
-    plain = Assistant(catalog, load(env={"KIOSK_ASSISTANT_PHRASING": "off"}), None)
+    plain = Assistant(catalog, load(env={"KIOSK_ASSISTANT_PHRASING": "off", **WORDS_ALONE}), None)
     out = []
     for record in records:
         server.reply = record["output"]

@@ -20,6 +20,7 @@ from kiosk.assistant.compose import Chunk, Composer
 from kiosk.assistant.intents.files import load_intent_model
 from kiosk.assistant.intents.model import IntentModel
 from kiosk.assistant.intents.route import classify, needed
+from kiosk.assistant.meaning import Meaning, current_meaning
 from kiosk.assistant.record import record_turn
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
@@ -93,6 +94,7 @@ class Assistant:
         self._report = report
         self._intents: IntentModel | None = None
         self._intents_tried = False
+        self._meaning: Meaning | None = None
         self._lexicon: Lexicon | None = None
         self._lexicon_stamp: tuple[int, int] | None = None
         # Shopper-facing fronts (the screen, `kiosk listen`, the text kiosk) turn this on:
@@ -125,7 +127,10 @@ class Assistant:
         """The embedding model, loaded on first use; None when it can't be (reported once)."""
         if not self._embedder_tried:
             self._embedder_tried = True
-            self._embedder = load_embedder_or_words(self.cfg, report=self._report)
+            # One thread: a shopper's request is ~9 tokens (p50 2.9 ms), and beside other
+            # work two llama.cpp threads wait on each other (p95 8.7 ms, max 869 ms
+            # against 5.2 and 10 ms with one, at load average 5).
+            self._embedder = load_embedder_or_words(self.cfg, report=self._report, n_threads=1)
         return self._embedder
 
     @property
@@ -136,6 +141,15 @@ class Assistant:
             embedder = self.embedder if self.cfg.assistant.intent_classifier else None
             self._intents = load_intent_model(self.cfg, embedder.name) if embedder else None
         return self._intents
+
+    def meaning(self) -> Meaning | None:
+        """Search by meaning, or None (no model, or no product vectors yet: words alone)."""
+        embedder = self.embedder
+        if embedder is None:
+            return None
+        if self._meaning is None or self._meaning.embedder is not embedder:
+            self._meaning = Meaning(self.catalog, embedder)
+        return current_meaning(self._meaning)
 
     def close(self) -> None:
         """Free the models this assistant loaded itself (the chat model is its opener's)."""
@@ -158,6 +172,7 @@ class Assistant:
             self.cfg.search.limit,
             self.cfg.assistant.kiosk_id,
             self.cfg.store.name,
+            self.meaning,
         )
 
     def turn(

@@ -73,6 +73,8 @@ def record_turn(
     score = (
         requestlog.match_score(query, conn, ids) if reply.intent == Intent.FIND_PRODUCT else None
     )
+    if score is not None and reply.by_meaning:
+        score = max(score, requestlog.WEAK_SCORE)  # fits by meaning, not by shared words
     low = reply.text.lower()
     if score is not None and all(m in low for m in _RELAXED):
         score = min(score, requestlog.WEAK_SCORE / 2)  # the kiosk itself said "only close"

@@ -144,6 +144,9 @@ class Reply:
     errors: list[StageError] = field(default_factory=list)
     # The checked phrasing that came too late to show (Phrasing.LLM_LATE), for benches.
     late_text: str | None = None
+    # The products shown were ranked by meaning and fit the request by the model's
+    # measure (a request in own words: "a raincoat" shares no word with a jacket's name).
+    by_meaning: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

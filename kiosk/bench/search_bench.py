@@ -11,6 +11,14 @@ Quality is recall@10 on two labelled sets kept in tests/data/search/:
   products are known by construction (brand + kind, name, typos, extra words),
   made by `synthetic_labels()` below.
 Both search paths answer every query on the same catalog file in the same run.
+
+Words against words and meaning (`kiosk.bench.hybrid`): the find handler's own search
+(what the screen, `kiosk ask` and voice show) with the embedding model and without,
+scored on the same sets, plus the own-words requests over the demo store
+(tests/data/search/own_words.json, tuning and held-back halves) through the whole turn.
+At 100k products: the product vectors made from SQLite (products/s, MB stored), and
+p50/p95 of the word side alone and of the whole find search, embedding a request never
+seen before included.
 Figures are printed, never asserted: these machines are shared and noisy.
 """
 
@@ -26,6 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from kiosk.bench import hybrid
 from kiosk.catalog import wordindex
 from kiosk.catalog.db import connect
 from kiosk.catalog.demo import demo_dir
@@ -282,6 +291,9 @@ def run(*, products: int, queries: int, keep: str | None = None) -> int:
         q_demo = _quality({"fts5": Searcher(dconn), "words": WordSearcher(dconn)}, demo_set)
         dconn.close()
         _print_quality("demo store, hand-labelled", len(demo_set), q_demo)
+        embedder = hybrid.bench_embedder()
+        if embedder is not None:
+            hybrid.demo_quality(demo, demo_set, embedder)
 
         feed = Path(tmp) / "products.csv"
         db = Path(keep) if keep else Path(tmp) / "catalog.sqlite3"
@@ -329,6 +341,8 @@ def run(*, products: int, queries: int, keep: str | None = None) -> int:
                 f"p95 {_pct(times, 0.95):.2f} ms, max {max(times):.2f} ms"
             )
         print(f"  (answered by: {words.last_path}; word-side target p95 <= 3 ms on 2 cores)")
+        if embedder is not None:
+            hybrid.at_scale(db, embedder, synth, mix, queries)
         for q, f in QUERIES:
             t_old = _speed(fts5, [(q, f)], 50)
             t_new = _speed(words, [(q, f)], 50)
@@ -337,4 +351,6 @@ def run(*, products: int, queries: int, keep: str | None = None) -> int:
                 f"   words p50 {statistics.median(t_new):6.2f} ms"
             )
         conn.close()
+        if embedder is not None:
+            embedder.close()
     return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from kiosk.catalog.db import connect, read_only_reason, transaction
 from kiosk.catalog.records import Customer, Document, Order, Product, Review, Variant
 from kiosk.catalog.search import SearchFilters, SearchHit
+from kiosk.catalog.vectors import VectorIndex
 from kiosk.catalog.wordsearch import WordSearcher
 from kiosk.catalog.writer import CatalogWriter
 from kiosk.errors import StorageError
@@ -48,6 +49,8 @@ class Catalog:
         self.conn = conn
         self.path = path
         self._searcher = WordSearcher(conn)
+        # Product vectors for search by meaning (empty until they are made: words alone).
+        self.vectors = VectorIndex(conn)
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True) -> Catalog:

@@ -55,7 +55,11 @@ class LoggedTurn:
 
     @property
     def unmet(self) -> bool:
-        """A request for something the store didn't show, or showed only loosely."""
+        """A request for something the store didn't show, or showed only loosely; or one
+        for something it doesn't sell, answered with what it has nearest in meaning
+        (out_of_scope with products shown)."""
+        if self.intent == "out_of_scope":
+            return bool(self.query) and self.found > 0
         return self.intent in SEARCH_INTENTS and bool(self.query) and (self.found == 0 or self.weak)
 
 

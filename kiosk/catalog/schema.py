@@ -10,7 +10,9 @@ from __future__ import annotations
 # CREATE ... IF NOT EXISTS, so `db.connect` upgrades a version-2 file in place.
 # 4: search_state and its triggers: the word index (kiosk/catalog/wordindex.py) is
 # derived from the catalog and knows it is stale when `generation` has moved.
-SCHEMA_VERSION = 4
+# 5: product_vectors and vector_state: sentence vectors of products (kiosk/catalog/vectors.py),
+# kept with the catalog and re-made only for products whose text changed.
+SCHEMA_VERSION = 5
 
 # Document kinds a product or the store can carry. Policy answers and product
 # facts are looked up by kind, so the set is closed.
@@ -242,5 +244,38 @@ CREATE TRIGGER IF NOT EXISTS search_doc_update AFTER UPDATE ON documents
         OR NEW.product_id IS NOT OLD.product_id
 BEGIN
     UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+-- Sentence vectors of products (float16, `dim` numbers), one per product, for search by
+-- meaning. `model` names the embedding model and `text_hash` the text it embedded, so a
+-- catch-up re-embeds only products that are new, changed or embedded by another model.
+-- The catalog answers by words alone until they exist.
+CREATE TABLE IF NOT EXISTS product_vectors (
+    product_id  TEXT PRIMARY KEY REFERENCES products (id) ON DELETE CASCADE,
+    model       TEXT NOT NULL CHECK (length(model) > 0),
+    text_hash   TEXT NOT NULL,
+    dim         INTEGER NOT NULL CHECK (dim > 0),
+    vector      BLOB NOT NULL CHECK (length(vector) = 2 * dim)
+) STRICT;
+
+-- Moves whenever a vector is written or removed, so a process holding the matrix in
+-- memory knows at once that it is stale (one row read per search, not a count).
+CREATE TABLE IF NOT EXISTS vector_state (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    generation  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+INSERT OR IGNORE INTO vector_state (id, generation) VALUES (1, 0);
+
+CREATE TRIGGER IF NOT EXISTS vectors_insert AFTER INSERT ON product_vectors BEGIN
+    UPDATE vector_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS vectors_update AFTER UPDATE ON product_vectors BEGIN
+    UPDATE vector_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS vectors_delete AFTER DELETE ON product_vectors BEGIN
+    UPDATE vector_state SET generation = generation + 1 WHERE id = 1;
 END;
 """

@@ -1,4 +1,5 @@
-"""The catalog's commands: `kiosk import`, `kiosk demo`, `kiosk search`, `kiosk sync`."""
+"""The catalog's commands: `kiosk import`, `kiosk vectors`, `kiosk demo`, `kiosk search`,
+`kiosk sync`."""
 
 from __future__ import annotations
 
@@ -28,7 +29,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(default: merge, a column a file doesn't have leaves that field as it is; "
         "stock, aisle and shelf are kept either way when the files have none)",
     )
+    s.add_argument(
+        "--no-vectors",
+        action="store_true",
+        help="don't make the product vectors for search by meaning now (the catalog answers "
+        "by words until `kiosk vectors` makes them)",
+    )
     s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser(
+        "vectors",
+        help="make the product vectors search by meaning needs: only products that are new, "
+        "changed or embedded by another model",
+    )
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_vectors)
 
     s = sub.add_parser(
         "demo", help="seed the demo store (Contoso Outdoors) if the catalog is empty"
@@ -88,7 +103,65 @@ def cmd_import(cfg: Config, args: argparse.Namespace) -> int:
         note = needs_a_look(flag_catalog(catalog))  # catalog text the kiosk won't quote
     if note:
         print(printable(note))
+    if not args.no_vectors:
+        make_vectors(cfg, quiet_if_current=True)
     return 0
+
+
+def make_vectors(cfg: Config, *, quiet_if_current: bool = False) -> dict[str, object] | None:
+    """Embed the products that need it, with progress; a missing or broken model is one
+    line, not a failure: the catalog answers by words until the vectors exist.
+    `quiet_if_current`: no line when nothing needed making (an import of prices)."""
+    from kiosk.assistant.meaning import catch_up
+    from kiosk.catalog import vectors
+    from kiosk.catalog.repository import Catalog
+    from kiosk.llm.loader import load_embedder_or_words
+
+    problems: list[str] = []
+    embedder = load_embedder_or_words(cfg, report=problems.append)
+    if embedder is None:
+        print(
+            printable(
+                f"{problems[0] if problems else 'no embedding model'}; "
+                "run `kiosk vectors` once it is fixed"
+            )
+        )
+        return None
+    try:
+        with Catalog.open(cfg.catalog_path, create=False) as catalog:
+            done = catch_up(
+                catalog, embedder, progress=progress_printer("embedding products", "products")
+            )
+            st = vectors.stats(catalog.conn, embedder.name)
+    finally:
+        embedder.close()
+    rate = f" ({done.rate:,.0f} products/s)" if done.embedded else ""
+    if not (quiet_if_current and done.embedded == 0 and st.missing == 0):
+        print(
+            f"product vectors: {done.embedded:,} made in {done.seconds:.1f} s{rate}; "
+            f"{st.current:,} of {st.products:,} products current, "
+            f"{st.stored_bytes / 1e6:.1f} MB ({embedder.name})"
+        )
+    return {
+        "embedded": done.embedded,
+        "seconds": round(done.seconds, 3),
+        "products": st.products,
+        "current": st.current,
+        "bytes": st.stored_bytes,
+        "model": embedder.name,
+    }
+
+
+def cmd_vectors(cfg: Config, args: argparse.Namespace) -> int:
+    if args.json:
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            out = make_vectors(cfg)
+        print(json_text(out if out is not None else {"error": "no embedding model"}))
+        return 0 if out is not None else 1
+    return 0 if make_vectors(cfg) is not None else 1
 
 
 def cmd_demo(cfg: Config, args: argparse.Namespace) -> int:
@@ -96,6 +169,7 @@ def cmd_demo(cfg: Config, args: argparse.Namespace) -> int:
 
     if seed_demo(cfg.catalog_path, reset=args.reset):
         print(f"demo store (Contoso Outdoors) seeded into {cfg.catalog_path}")
+        make_vectors(cfg)
     else:
         print(f"catalog {cfg.catalog_path} already has products; --reset to replace it")
     return 0

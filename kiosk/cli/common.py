@@ -35,7 +35,7 @@ def say_read_only(catalog: Catalog) -> None:
         report(f"{reason.message}: the catalog is open read-only (answers work; nothing is saved)")
 
 
-def progress_printer(label: str) -> Callable[[int, int | None], None]:
+def progress_printer(label: str, unit: str = "rows") -> Callable[[int, int | None], None]:
     """Progress on stderr: a live line on a terminal, a line every few seconds otherwise."""
     tty = sys.stderr.isatty()
     last = [0.0]
@@ -47,7 +47,7 @@ def progress_printer(label: str) -> Callable[[int, int | None], None]:
             return
         last[0] = now
         pct = f" ({100 * done // total}%)" if total else ""
-        text = f"{label}: {done:,}{'/' + format(total, ',') if total else ''} rows{pct}"
+        text = f"{label}: {done:,}{'/' + format(total, ',') if total else ''} {unit}{pct}"
         if tty:
             sys.stderr.write("\r" + text + ("\n" if final else ""))
         else:

@@ -174,9 +174,14 @@ def unanswered(
 ) -> list[Group]:
     """Questions the kiosk couldn't answer (no detail, no policy, out of scope).
 
-    Searches that found nothing are unmet demand, not listed again here.
+    Searches that found nothing, and requests for what the store doesn't sell that were
+    offered something near, are unmet demand, not listed again here.
     """
-    rows = [t for t in turns if not t.answered and not (t.unmet and t.found == 0)]
+    rows = [
+        t
+        for t in turns
+        if not t.answered and not (t.unmet and (t.found == 0 or t.intent == "out_of_scope"))
+    ]
     return group_requests(rows, known=known, key=lambda t: head_noun(t.text, known) or t.intent)[
         :limit
     ]

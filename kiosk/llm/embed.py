@@ -161,11 +161,42 @@ class Embedder:
                 self._cache.popitem(last=False)
         return vector
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Several texts' vectors, shape (len(texts), dim), from the cache where it has
+        them; the others in one decode (two short texts cost about what one does)."""
+        keys = [" ".join(t.split()) for t in texts]
+        out = np.empty((len(keys), self.dim), dtype=np.float32)
+        missing: list[int] = []
+        with self._lock:
+            for i, key in enumerate(keys):
+                hit = self._cache.get(key)
+                if hit is None:
+                    missing.append(i)
+                else:
+                    self._cache.move_to_end(key)
+                    out[i] = hit
+        if missing:
+            made = self.embed([keys[i] for i in missing])
+            with self._lock:
+                for i, vector in zip(missing, made, strict=True):
+                    out[i] = vector
+                    kept = vector.copy()
+                    kept.flags.writeable = False
+                    self._cache[keys[i]] = kept
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return out
+
     def tokens(self, text: str) -> list[int]:
         """[CLS] text [SEP] as token ids, cut to `max_tokens` with the [SEP] kept."""
         with self._lock:
             self._check_open()
             return self._tokens(text)
+
+    def clear_cache(self) -> None:
+        """Forget the cached query vectors (a bench timing requests never seen before)."""
+        with self._lock:
+            self._cache.clear()
 
     def close(self) -> None:
         with self._lock:
@@ -209,7 +240,7 @@ class Embedder:
         return out
 
 
-def load_embedder(cfg: Config, *, progress: Progress | None = None) -> Embedder:
+def load_embedder(cfg: Config, *, progress: Progress | None = None, n_threads: int = 0) -> Embedder:
     """The configured embedding model (`models.embed`, else the bundled one), loaded.
 
     Raises ModelError (file missing or corrupt) or LLMError, each one line naming the
@@ -217,4 +248,4 @@ def load_embedder(cfg: Config, *, progress: Progress | None = None) -> Embedder:
     """
     from kiosk.models.paths import resolve
 
-    return Embedder(resolve(cfg, "embed"), cfg, progress=progress)
+    return Embedder(resolve(cfg, "embed"), cfg, progress=progress, n_threads=n_threads)

@@ -61,15 +61,20 @@ def load_or_templates(
 
 
 def load_embedder_or_words(
-    cfg: Config, *, progress: Progress | None = None, report: Report | None = None
+    cfg: Config,
+    *,
+    progress: Progress | None = None,
+    report: Report | None = None,
+    n_threads: int = 0,
 ) -> Embedder | None:
     """The sentence-embedding model, or None: without it the kiosk understands by
     words alone (rules and word search), so a missing or broken file costs meaning,
-    never an answer. A failure is reported once, in one line, through `report`."""
+    never an answer. A failure is reported once, in one line, through `report`.
+    `n_threads` as for `Embedder` (0: llm.n_threads)."""
     from kiosk.llm.embed import load_embedder
 
     try:
-        return load_embedder(cfg, progress=progress)
+        return load_embedder(cfg, progress=progress, n_threads=n_threads)
     except KioskError as exc:
         if report is not None:
             report(

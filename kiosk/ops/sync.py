@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -262,10 +263,32 @@ def _sync_locked(
     )
     return SyncResult(
         "imported",
-        f"imported {summary.products} products, {summary.documents} documents from {feed}",
+        f"imported {summary.products} products, {summary.documents} documents from {feed}"
+        + _vectors_note(cfg),
         products=summary.products,
         documents=summary.documents,
         reviews=summary.reviews,
         customers=summary.customers,
         files=names,
     )
+
+
+def _vectors_note(cfg: Config) -> str:
+    """Make the product vectors the import needs (one thread: shoppers may be asking
+    meanwhile); a failure costs search by meaning until the next run, never the sync."""
+    from kiosk.assistant.meaning import catch_up
+    from kiosk.catalog.repository import Catalog
+    from kiosk.llm.loader import load_embedder_or_words
+
+    problems: list[str] = []
+    embedder = load_embedder_or_words(cfg, report=problems.append, n_threads=1)
+    if embedder is None:
+        return f"; no product vectors ({problems[0] if problems else 'no model'})"
+    try:
+        with Catalog.open(cfg.catalog_path, create=False) as catalog:
+            done = catch_up(catalog, embedder)
+    except (KioskError, sqlite3.Error) as exc:
+        return f"; product vectors not made: {getattr(exc, 'message', exc)}"
+    finally:
+        embedder.close()
+    return f"; {done.embedded} product vectors made" if done.embedded else ""

@@ -8,11 +8,12 @@ will be checked against. The template text is always true on its own.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from kiosk.assistant.checker import FactSheet
+from kiosk.assistant.meaning import Meaning
 from kiosk.assistant.quote import Held, quotable
 from kiosk.assistant.reply import Card, Intent, Reply, Source, SourceKind
 from kiosk.assistant.session import Session
@@ -44,6 +45,9 @@ class ActContext:
     limit: int  # products shown at most
     kiosk_id: str  # this kiosk's name on staff calls
     store_name: str
+    # Search by meaning, asked for only by handlers that search (the model loads then);
+    # None from it: words alone.
+    meaning: Callable[[], Meaning | None] = lambda: None
 
 
 class Handler(Protocol):
