@@ -190,6 +190,23 @@ class LLMConfig:
             hi=600,
         ),
     )
+    lora: str = field(
+        default="",
+        metadata=_doc(
+            "LoRA adapter (GGUF, from llama.cpp's convert_lora_to_gguf.py) applied to the "
+            "local model, e.g. one trained on `kiosk train-data`; relative paths are in the "
+            "models directory. Empty: none. One that is missing or made for another model "
+            "is named once and the kiosk answers from templates; `kiosk doctor` checks it."
+        ),
+    )
+    lora_scale: float = field(
+        default=1.0,
+        metadata=_doc(
+            "How strongly llm.lora changes the model: 1 as trained, 0 as if absent.",
+            lo=0.0,
+            hi=4.0,
+        ),
+    )
 
 
 @dataclass(frozen=True)

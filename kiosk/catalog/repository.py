@@ -250,6 +250,23 @@ class Catalog:
             for r in self.conn.execute("SELECT * FROM feedback ORDER BY id")
         ]
 
+    def approved_descriptions(self) -> list[tuple[str, str, str]]:
+        """(product id, text, source) of descriptions staff approved that are still the
+        product's own (a later import may have replaced them), one per product."""
+        if not self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'description_history'"
+        ).fetchone():
+            return []
+        return [
+            (r["product_id"], r["new_text"], r["source"])
+            for r in self.conn.execute(
+                "SELECT h.product_id, h.new_text, h.source FROM description_history h "
+                "JOIN products p ON p.id = h.product_id AND p.description = h.new_text "
+                "WHERE h.id = (SELECT MAX(id) FROM description_history "
+                "WHERE product_id = h.product_id) ORDER BY h.product_id"
+            )
+        ]
+
     def stats(self) -> CatalogStats:
         def one(sql: str) -> int:
             return int(self.conn.execute(sql).fetchone()[0])

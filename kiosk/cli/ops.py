@@ -29,6 +29,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--json", action="store_true", help="print the checks as JSON")
     s.set_defaults(func=cmd_doctor)
 
+    s = sub.add_parser(
+        "train-data",
+        help="export chat-format training pairs (JSONL) from the catalog, the kiosk's "
+        "template replies and approved descriptions, for fine-tuning a LoRA adapter",
+    )
+    s.add_argument("--out", default="-", help="JSONL file to write (default: stdout)")
+    s.add_argument(
+        "--no-log", action="store_true", help="leave out what shoppers asked (the request log)"
+    )
+    s.set_defaults(func=cmd_train_data)
+
     s = sub.add_parser("bench", help="benchmarks that print figures")
     s.add_argument(
         "what",
@@ -65,6 +76,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--rounds", type=int, default=3, help="assistant, embed: passes over the requests"
     )
     s.set_defaults(func=cmd_bench)
+
+
+def cmd_train_data(cfg: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kiosk.catalog.repository import Catalog
+    from kiosk.ops.traindata import export_file, write_jsonl
+
+    from_log = not args.no_log
+    if args.out == "-":
+        with Catalog.open(cfg.catalog_path, create=False) as catalog:
+            export = write_jsonl(cfg, catalog, sys.stdout, from_log=from_log)
+    else:
+        export = export_file(cfg, Path(args.out), from_log=from_log)
+    print(export.summary("stdout" if args.out == "-" else args.out), file=sys.stderr)
+    return 0
 
 
 def cmd_models(cfg: Config, args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
+from kiosk.llm.adapter import LORA_FIX, AdapterInfo, inspect_adapter, lora_path
 from kiosk.llm.base import LLMError, Message, Progress, StreamingChat, deadline
 from kiosk.llm.runtime import llama_cpp as load_llama_cpp
 
@@ -70,8 +71,16 @@ class LocalLlama(StreamingChat):
                 f"the model file {self.path} does not exist; run `kiosk models` or fix models.llm",
                 code=LLMError.UNAVAILABLE,
             )
+        self.lora: AdapterInfo | None = None
+        lora = lora_path(cfg)
+        if lora is not None:
+            # Checked first: llama.cpp says only "Failed to initialize LoRA adapter".
+            self.lora = inspect_adapter(lora)
         say(f"loading {self.name} ({self.path.stat().st_size / 1e6:.0f} MB)…")
         started = time.perf_counter()
+        adapter: dict[str, Any] = {}
+        if self.lora is not None:
+            adapter = {"lora_path": str(self.lora.path), "lora_scale": cfg.llm.lora_scale}
         try:
             self._llama: Any = llama_cpp.Llama(
                 model_path=str(self.path),
@@ -80,8 +89,16 @@ class LocalLlama(StreamingChat):
                 n_threads_batch=self.n_threads,
                 n_gpu_layers=layers,
                 verbose=False,
+                **adapter,
             )
         except (ValueError, RuntimeError, OSError) as exc:
+            if self.lora is not None and "LoRA" in str(exc):
+                inspect_adapter(self.lora.path, self.path)  # says which tensor or arch
+                raise LLMError(
+                    f"the LoRA adapter {self.lora.path} could not be applied to {self.name} "
+                    f"({exc}); {LORA_FIX}",
+                    code=LLMError.UNAVAILABLE,
+                ) from None
             why = "" if str(self.path) in str(exc) else f": {exc}"
             raise LLMError(
                 f"the model file {self.path} could not be loaded{why} (truncated, not a GGUF, "
@@ -89,6 +106,8 @@ class LocalLlama(StreamingChat):
                 "`kiosk models --verify --full`, or set models.llm to another GGUF",
                 code=LLMError.UNAVAILABLE,
             ) from None
+        if self.lora is not None and not getattr(self._llama, "_lora_adapter", True):
+            self._refuse_adapter(self.lora.path)
         self.load_s = time.perf_counter() - started
         if offload:
             meta = self._llama.metadata
@@ -102,11 +121,26 @@ class LocalLlama(StreamingChat):
         else:
             self.device = f"CPU x{self.n_threads} threads"
             where = f"CPU ({self.n_threads} threads)"
+        if self.lora is not None:
+            self.device += f" + LoRA {self.lora.path.name}"
+            where += f" with the LoRA adapter {self.lora.path.name}"
         say(f"loaded in {self.load_s:.2f} s on {where}")
         self._lock = threading.Lock()
         self._closed = False
         self._grammars: dict[str, Any] = {}
         self._formatter = self._chat_formatter()
+
+    def _refuse_adapter(self, lora: Path) -> None:
+        """llama-cpp-python 0.3.36 takes llama.cpp's NULL for an adapter it refused (another
+        architecture, wrong shapes) as loaded, and goes on with the bare model: a store
+        would think its adapter runs. Free the model and say why, from the headers."""
+        self._llama._lora_adapter = None  # nothing to free; llama.cpp made none
+        self._llama.close()
+        inspect_adapter(lora, self.path)  # raises with the tensor or architecture at fault
+        raise LLMError(
+            f"the LoRA adapter {lora} was refused by llama.cpp for {self.name}; {LORA_FIX}",
+            code=LLMError.UNAVAILABLE,
+        )
 
     # ------------------------------------------------------------ prompt size
 

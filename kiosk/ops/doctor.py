@@ -571,6 +571,45 @@ def check_phrasing(cfg: Config) -> list[Check]:
     ]
 
 
+def check_lora(cfg: Config) -> list[Check]:
+    """`llm.lora`, when set: a LoRA GGUF whose tensors fit the configured model (read from
+    both files' headers, so a wrong adapter is named before a shopper meets templates)."""
+    from kiosk.llm.adapter import LORA_FIX, inspect_adapter, lora_path
+
+    path = lora_path(cfg)
+    if path is None:
+        return []
+    if cfg.llm.backend != "local":
+        return [
+            Check(
+                "llm lora",
+                "warn",
+                f"{path} is not used: llm.backend = '{cfg.llm.backend}'",
+                "load it on the server instead (llama-server --lora FILE) or set llm.lora = ''",
+            )
+        ]
+    from kiosk import models
+
+    try:
+        model: Path | None = models.resolve(cfg, "llm")
+    except KioskError:
+        model = None  # the llm row says why; the adapter is still checked on its own
+    try:
+        info = inspect_adapter(path, model)
+    except KioskError as exc:
+        return [Check("llm lora", "fail", exc.message + " (answering from templates)", LORA_FIX)]
+    fits = f"fits {model.name}" if model is not None else "model not checked"
+    return [
+        Check(
+            "llm lora",
+            "ok",
+            f"{info.path}, {info.size / 1e6:.1f} MB, LoRA rank {info.rank} on "
+            f"{len(info.targets)} {info.architecture} tensors, {fits}, "
+            f"scale {cfg.llm.lora_scale:g}",
+        )
+    ]
+
+
 # ------------------------------------------------------------------- report
 
 
@@ -624,6 +663,7 @@ def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
     checks += _guard("models", lambda: check_models(cfg, full=full))
     checks += _guard("llm", lambda: check_llm(cfg))
     checks += _guard("phrasing", lambda: check_phrasing(cfg))
+    checks += _guard("llm lora", lambda: check_lora(cfg))
     checks += _guard("catalog", lambda: check_catalog(cfg))
     if full:
         checks += _guard("catalog text", lambda: check_catalog_text(cfg))
