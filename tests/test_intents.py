@@ -22,6 +22,7 @@ from kiosk.assistant.intents.train import train
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import Intent
 from kiosk.assistant.session import Session
+from kiosk.bench.intent_bench import SAMPLE_MAP as BITEXT_SAMPLE_MAP  # one mapping, the bench's
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, load
 from kiosk.errors import KioskError
@@ -29,15 +30,6 @@ from kiosk.llm.embed import Embedder, load_embedder
 from tests.conftest import DATA, kiosk
 
 pytestmark = pytest.mark.slow
-
-BITEXT_SAMPLE_MAP = {
-    "contact_human_agent": "call_staff",
-    "contact_customer_service": "call_staff",
-    "check_refund_policy": "store_policy",
-    "check_payment_methods": "store_policy",
-    "complaint": "feedback",
-    "review": "feedback",
-}
 
 
 def rows(name: str) -> list[tuple[str, str]]:

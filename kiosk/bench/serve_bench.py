@@ -37,7 +37,7 @@ from kiosk.assistant.reply import Phrasing
 from kiosk.assistant.session import Session
 from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.repository import Catalog
-from kiosk.config import Config
+from kiosk.config import Config, PhrasingMode
 from kiosk.llm.remote import RemoteChat
 
 REQUESTS = [
@@ -160,11 +160,19 @@ def run(
         # Each fallback is counted in the table; its warning line would bury it.
         logging.getLogger("kiosk.assistant.compose").setLevel(logging.ERROR)
         try:
-            remote = replace(cfg, llm=replace(cfg.llm, backend="remote", url=url))
+            # The bench is about the model: it phrases (`lead`) even where the store's
+            # setting is templates.
+            mode = cfg.assistant.phrasing
+            mode = PhrasingMode.LEAD if mode == PhrasingMode.OFF else mode
+            remote = replace(
+                cfg,
+                llm=replace(cfg.llm, backend="remote", url=url),
+                assistant=replace(cfg.assistant, phrasing=mode),
+            )
             print(
                 f"server: llama_cpp.server on {url}, {model.name}, {n_threads} threads, "
                 "one slot (requests queue), interrupt_requests off; kiosk timeout "
-                f"{cfg.llm.timeout_s:g} s, phrasing '{cfg.assistant.phrasing}'"
+                f"{cfg.llm.timeout_s:g} s, phrasing '{mode}'"
             )
             _kiosk(remote, db, 1, 0, Level(1), threading.Lock())  # warm the server
             print("kiosks  turns  p50 ms  p95 ms  templates (slow/failed)  rejected  turns/s")

@@ -33,8 +33,11 @@ PATTERN = 0.95  # rules matched a phrasing (policy word, "where", "compare")
 FINAL = frozenset({Intent.CALL_STAFF, Intent.GREETING})
 # Intents about a product: the classifier may choose them only when the request names
 # one (or points at the one on screen); "what's good for a first-time backpacker?" is
-# a search, not accessories for nothing.
-ABOUT_A_PRODUCT = frozenset({Intent.RECOMMEND, Intent.PRODUCT_INFO, Intent.COMPARE})
+# a search, not accessories for nothing, and "somewhere to sit at the campsite" is a
+# search for a chair, not the way to a place.
+ABOUT_A_PRODUCT = frozenset(
+    {Intent.RECOMMEND, Intent.PRODUCT_INFO, Intent.COMPARE, Intent.PRODUCT_LOCATION}
+)
 
 
 def hard_evidence(u: Understanding) -> bool:
