@@ -275,3 +275,13 @@ def test_nearest_is_ranked_by_cosine(demo_catalog: Catalog, embedder: Embedder) 
     assert len(near) == 20 and cos == sorted(cos, reverse=True)
     assert near[0][0] == "15"
     assert np.isclose(max(cos), demo_catalog.vectors.cosines(embedder.name, q, ["15"])["15"])
+
+
+def test_nearest_that_agree_on_one_kind_answer_the_request(bot: Assistant) -> None:
+    """Below the fit threshold each, but the three nearest are all stoves: the shopper
+    asked for a stove in other words, and is shown stoves as a product request."""
+    reply = ask(bot, "how do i make hot food in the woods")
+    assert str(reply.intent) == "find_product" and reply.text.startswith("The closest we have in")
+    assert {c.category for c in reply.products} == {"Camping Stoves"}
+    mixed = ask(bot, "sunscreen")  # two jackets at most: not one kind agreed on
+    assert str(mixed.intent) == "out_of_scope"

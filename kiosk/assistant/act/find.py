@@ -185,6 +185,16 @@ def _nothing_fits(ctx: ActContext, u: Understanding, s: Session, want: str) -> O
     echo = len(words(u.query)) <= 4
     thing = want if echo else "that"
     near, _ = nearby(ctx, u)
+    if len(near) >= NEARBY and len({p.category for p in near}) == 1:
+        # Below FIT each, but all the nearest agree on one kind of product ("knapsack for
+        # school trips": three backpacks): that kind is what was asked for.
+        s.shown = [p.id for p in near]
+        s.focus = []
+        lines = [product_line(p, u) for p in near]
+        text = f"The closest we have in {near[0].category.lower()}: " + "; ".join(lines) + "."
+        outcome = about(Intent.FIND_PRODUCT, cap(text), near)
+        outcome.reply.by_meaning = True
+        return outcome
     if not near:
         text = (
             f"Sorry, we don't have {thing} in our catalog. "

@@ -6,6 +6,7 @@ numbers, emails, card or loyalty numbers) for the staff console.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from kiosk.assistant.act.base import (
@@ -44,8 +45,24 @@ class ServiceHandler:
             return self.feedback(u, s)
         if u.intent == Intent.GREETING:
             return self.greeting(u, s)
+        found = self._by_meaning(u, s)
+        if found is not None:
+            return found
         text = f"Sorry, I can't help with that here. {WHAT_I_DO}"
         return Outcome(Reply(Intent.OUT_OF_SCOPE, text), fact_sheet([], [text]))
+
+    def _by_meaning(self, u: Understanding, s: Session) -> Outcome | None:
+        """A request in no catalog word that the rules couldn't place ("rucksack"):
+        if products fit it in meaning, it was a product request after all; answered
+        by the find handler. Otherwise (a joke, the weather) the kiosk says what it does."""
+        if u.injection or not u.query or self.ctx.meaning() is None:
+            return None
+        from kiosk.assistant.act.find import find
+
+        outcome = find(self.ctx, dataclasses.replace(u, intent=Intent.FIND_PRODUCT), s)
+        if outcome.reply.intent == Intent.FIND_PRODUCT and outcome.reply.products:
+            return outcome
+        return None
 
     def call_staff(self, u: Understanding, s: Session) -> Outcome:
         """One open call per visit: asking again refreshes it (and says so).
