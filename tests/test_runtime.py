@@ -120,3 +120,27 @@ def test_only_the_guard_imports_llama_cpp() -> None:
         for m in re.finditer(r"^\s*import llama_cpp\b", text, flags=re.M):
             offenders.append(f"{path.relative_to(ROOT)}:{text[: m.start()].count(chr(10)) + 1}")
     assert not offenders, f"import llama_cpp outside kiosk.llm.runtime: {offenders}"
+
+
+def test_models_loaded_at_once_leave_stdout_alone() -> None:
+    """llama-cpp-python points fd 1 and 2 at /dev/null while it loads a model; two loads
+    at once (a screen loading the chat model while a turn loads the embedding model)
+    left stdout on /dev/null for good. Loads go one at a time (runtime.QUIET_LOCK).
+    Unguarded, this same code printed nothing three runs out of three."""
+    code = (
+        "import os, threading\n"
+        "from kiosk.config import load\n"
+        "from kiosk.llm.embed import Embedder\n"
+        "from kiosk.models.paths import resolve\n"
+        "cfg = load(env={})\n"
+        "def one():\n"
+        "    Embedder(resolve(cfg, 'embed'), cfg, n_threads=1).close()\n"
+        "for _ in range(3):\n"
+        "    ts = [threading.Thread(target=one) for _ in range(4)]\n"
+        "    [t.start() for t in ts]\n"
+        "    [t.join() for t in ts]\n"
+        "os.write(1, b'still here\\n')\n"
+    )
+    proc = _python(code)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().endswith("still here"), (proc.stdout, proc.stderr[-500:])

@@ -19,6 +19,7 @@ from kiosk import models
 from kiosk.config import Config
 from kiosk.llm.base import Message
 from kiosk.llm.local import LocalLlama, threads
+from kiosk.llm.runtime import QUIET_LOCK
 from kiosk.llm.runtime import llama_cpp as load_llama_cpp
 
 STORY = "Write a long story about a hiker who finds a lost tent high in the mountains."
@@ -63,14 +64,15 @@ def measure(cfg: Config, *, tokens: int = 128, rounds: int = 3) -> dict[str, flo
     n = threads(cfg)
     engine = LocalLlama(path, cfg)
     t0 = time.perf_counter()
-    raw: Any = llama_cpp.Llama(
-        model_path=str(path),
-        n_ctx=cfg.llm.n_ctx,
-        n_threads=n,
-        n_threads_batch=n,
-        n_gpu_layers=engine._llama.model_params.n_gpu_layers,
-        verbose=False,
-    )
+    with QUIET_LOCK:  # one model load at a time: see kiosk.llm.runtime
+        raw: Any = llama_cpp.Llama(
+            model_path=str(path),
+            n_ctx=cfg.llm.n_ctx,
+            n_threads=n,
+            n_threads_batch=n,
+            n_gpu_layers=engine._llama.model_params.n_gpu_layers,
+            verbose=False,
+        )
     raw_load_s = time.perf_counter() - t0
     print(f"llm bench: {path.name} on {engine.device}, n_ctx {cfg.llm.n_ctx}")
     print(f"  load:   engine {engine.load_s:.2f} s, raw llama-cpp-python {raw_load_s:.2f} s")

@@ -34,6 +34,7 @@ import numpy.typing as npt
 from kiosk.config import Config
 from kiosk.llm.base import LLMError, Progress
 from kiosk.llm.local import _silence_llama_logs, threads
+from kiosk.llm.runtime import QUIET_LOCK
 from kiosk.llm.runtime import llama_cpp as load_llama_cpp
 
 Vectors = npt.NDArray[np.float32]
@@ -88,18 +89,19 @@ class Embedder:
         say(f"loading {self.name} ({self.path.stat().st_size / 1e6:.0f} MB)…")
         started = time.perf_counter()
         try:
-            self._llama: Any = llama_cpp.Llama(
-                model_path=str(self.path),
-                embedding=True,
-                n_ctx=N_CTX,
-                n_batch=N_CTX,
-                n_ubatch=N_CTX,  # a non-causal model needs each batch in one ubatch
-                flash_attn=True,  # 1.3-1.4x less CPU per text, and batches stop costing extra
-                n_threads=self.n_threads,
-                n_threads_batch=self.n_threads,
-                n_gpu_layers=cfg.llm.n_gpu_layers if offload else 0,
-                verbose=False,
-            )
+            with QUIET_LOCK:  # one model load at a time: see kiosk.llm.runtime
+                self._llama: Any = llama_cpp.Llama(
+                    model_path=str(self.path),
+                    embedding=True,
+                    n_ctx=N_CTX,
+                    n_batch=N_CTX,
+                    n_ubatch=N_CTX,  # a non-causal model needs each batch in one ubatch
+                    flash_attn=True,  # 1.3-1.4x less CPU per text, and batches stop costing extra
+                    n_threads=self.n_threads,
+                    n_threads_batch=self.n_threads,
+                    n_gpu_layers=cfg.llm.n_gpu_layers if offload else 0,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             why = "" if str(self.path) in str(exc) else f": {exc}"
             raise LLMError(

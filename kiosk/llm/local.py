@@ -21,6 +21,7 @@ from typing import Any
 from kiosk.config import Config
 from kiosk.llm.adapter import LORA_FIX, AdapterInfo, inspect_adapter, lora_path
 from kiosk.llm.base import LLMError, Message, Progress, StreamingChat, deadline
+from kiosk.llm.runtime import QUIET_LOCK
 from kiosk.llm.runtime import llama_cpp as load_llama_cpp
 
 _QUIET: Any = None  # the no-op log callback; llama.cpp keeps a pointer to it
@@ -82,15 +83,16 @@ class LocalLlama(StreamingChat):
         if self.lora is not None:
             adapter = {"lora_path": str(self.lora.path), "lora_scale": cfg.llm.lora_scale}
         try:
-            self._llama: Any = llama_cpp.Llama(
-                model_path=str(self.path),
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads,
-                n_threads_batch=self.n_threads,
-                n_gpu_layers=layers,
-                verbose=False,
-                **adapter,
-            )
+            with QUIET_LOCK:  # one model load at a time: see kiosk.llm.runtime
+                self._llama: Any = llama_cpp.Llama(
+                    model_path=str(self.path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    n_threads_batch=self.n_threads,
+                    n_gpu_layers=layers,
+                    verbose=False,
+                    **adapter,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             if self.lora is not None and "LoRA" in str(exc):
                 inspect_adapter(self.lora.path, self.path)  # says which tensor or arch
@@ -212,7 +214,7 @@ class LocalLlama(StreamingChat):
 
         grammar = LlamaGrammar.from_string(text, verbose=False)
         # The parser prints its complaint straight to stderr; keep it off the screen.
-        with suppress_stdout_stderr(disable=False):
+        with QUIET_LOCK, suppress_stdout_stderr(disable=False):
             sampler = llama_cpp.llama_sampler_init_grammar(
                 self._llama._model.vocab, text.encode("utf-8"), b"root"
             )

@@ -26,9 +26,18 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import sys
+import threading
 from types import ModuleType
 
 _CXX_RUNTIME = ("libstdc++.so.6",)
+
+# llama-cpp-python silences llama.cpp while it loads a model by pointing the process's
+# file descriptors 1 and 2 at /dev/null and back (`suppress_stdout_stderr`, dup2). Two
+# threads doing that at once (the screen loading the chat model while a turn loads the
+# embedding model; `kiosk bench serve`'s simulated kiosks) can leave stdout on
+# /dev/null for good: everything printed after, a screen included, vanishes. Every
+# model load and anything else that swaps those descriptors holds this lock.
+QUIET_LOCK = threading.Lock()
 _pinned: list[ctypes.CDLL] = []
 
 
