@@ -17,6 +17,7 @@ The bar for a mode to be on by default (issue 14): accepted >= 50% with 0 mislea
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import statistics
 import tempfile
@@ -121,7 +122,29 @@ def measure(
     return f
 
 
-def run(cfg: Config, *, extra_models: list[str] | None = None, limit: int = 0) -> int:
+def seen_requests(train_file: str) -> set[str]:
+    """The shoppers' requests in a `kiosk train-data` file: an adapter trained on it is
+    judged only on the others."""
+    seen = set()
+    for line in Path(train_file).read_text(encoding="utf-8").splitlines():
+        try:
+            messages = json.loads(line)["messages"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        for m in messages:
+            text = str(m.get("content", "")) if m.get("role") == "user" else ""
+            if text.startswith("Shopper: "):
+                seen.add(text.removeprefix("Shopper: ").split("\n", 1)[0].strip().lower())
+    return seen
+
+
+def run(
+    cfg: Config,
+    *,
+    extra_models: list[str] | None = None,
+    limit: int = 0,
+    unseen: str | None = None,
+) -> int:
     from kiosk.llm.loader import load_chat_model
 
     # A failed or slow phrasing is counted in the table; its warning line would bury it.
@@ -131,6 +154,10 @@ def run(cfg: Config, *, extra_models: list[str] | None = None, limit: int = 0) -
         seed_demo(db)
         with Catalog.open(db) as catalog:
             turns = turn_set(catalog)
+            if unseen:
+                seen = seen_requests(unseen)
+                turns = [t for t in turns if t.lower() not in seen]
+                print(f"{len(seen)} requests in {unseen} left out: the adapter saw them")
             if limit:
                 turns = turns[:limit]
             configs = [cfg] + [

@@ -73,6 +73,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     s.add_argument("--limit", type=int, default=0, help="phrasing: only the first N turns")
     s.add_argument(
+        "--unseen",
+        metavar="TRAIN_JSONL",
+        help="phrasing: leave out the requests in this `kiosk train-data` file (an adapter's)",
+    )
+    s.add_argument(
         "--rounds", type=int, default=3, help="assistant, embed: passes over the requests"
     )
     s.set_defaults(func=cmd_bench)
@@ -167,7 +172,9 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
     if args.what == "phrasing":
         from kiosk.bench import phrasing_bench
 
-        return phrasing_bench.run(cfg, extra_models=args.model, limit=args.limit)
+        return phrasing_bench.run(
+            cfg, extra_models=args.model, limit=args.limit, unseen=args.unseen
+        )
     if args.what == "intents":
         from kiosk.bench import intent_bench
 
