@@ -186,7 +186,10 @@ def run(
                 try:
                     for mode in (PhrasingMode.LEAD, PhrasingMode.FULL):
                         figures = measure(catalog, c, chat, mode, turns)
-                        print(figures.line(f"{getattr(chat, 'name', '?')}, {mode}"), flush=True)
+                        name = getattr(chat, "name", "?")
+                        if c.llm.lora:
+                            name += f" + {Path(c.llm.lora).name}"
+                        print(figures.line(f"{name}, {mode}"), flush=True)
                         examples += figures.misleading[:3]
                 finally:
                     chat.close()
