@@ -9,13 +9,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk import models
+from kiosk.bench.serve_bench import start_server, stop_server
 from kiosk.config import Config, LLMConfig, PhrasingMode
 from kiosk.llm.base import LLMError, Message
 from kiosk.llm.loader import load_chat_model
@@ -213,49 +213,17 @@ def server(llm_cfg: Config, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             f"llama_cpp.server needs the [server] extra (missing {', '.join(missing)}): "
             'pip install "llama-cpp-python[server]==0.3.36"'
         )
-    port = _free_port()
+    # The same start as `kiosk bench serve` (and the kiosk-llm unit): loopback, its log
+    # kept, /v1/models answering before the first request.
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(models.resolve(llm_cfg, "llm")),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                "1024",
-                "--n_threads",
-                "2",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/v1/models", timeout=2) as r:
-                    r.read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    tail = log_path.read_text("utf-8", "replace")[-2000:]
-                    pytest.fail(f"llama_cpp.server did not start within 60 s:\n{tail}")
-                time.sleep(0.3)
+        proc, url = start_server(models.resolve(llm_cfg, "llm"), 2, log_path)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 @pytest.mark.slow

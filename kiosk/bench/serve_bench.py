@@ -104,6 +104,16 @@ def start_server(model: Path, threads: int, log: Path) -> tuple[subprocess.Popen
             time.sleep(0.3)
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Ask the server to stop; kill it if it won't within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def _kiosk(
     cfg: Config, db: Path, turns: int, index: int, level: Level, lock: threading.Lock
 ) -> None:
@@ -189,9 +199,5 @@ def run(
                     + ("  (time limit hit)" if done < n * turns else "")
                 )
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
     return 0
