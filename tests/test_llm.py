@@ -217,7 +217,7 @@ def server(llm_cfg: Config, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     # kept, /v1/models answering before the first request.
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     try:
-        proc, url = start_server(models.resolve(llm_cfg, "llm"), 2, log_path)
+        proc, url = start_server(models.resolve(llm_cfg, "llm"), 2, log_path, n_ctx=1024)
     except RuntimeError as exc:
         pytest.fail(str(exc))
     try:

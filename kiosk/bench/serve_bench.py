@@ -67,7 +67,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(model: Path, threads: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    model: Path, threads: int, log: Path, *, n_ctx: int = 4096
+) -> tuple[subprocess.Popen[bytes], str]:
     """The kiosk-llm server on loopback, as the systemd unit starts it; its URL."""
     port = _free_port()
     args = [
@@ -81,7 +83,7 @@ def start_server(model: Path, threads: int, log: Path) -> tuple[subprocess.Popen
         "--port",
         str(port),
         "--n_ctx",
-        "4096",
+        str(n_ctx),
         "--n_threads",
         str(threads),
         "--interrupt_requests",
