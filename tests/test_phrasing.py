@@ -136,3 +136,17 @@ def test_the_turn_set_is_at_least_100_turns_from_the_store(demo_catalog: Catalog
     turns = phrasing_bench.turn_set(demo_catalog)
     assert len(turns) >= 100 and len(set(turns)) == len(turns)
     assert any("TrailMaster X4 Tent" in t for t in turns)
+
+
+def test_a_rewrite_that_drops_a_fact_is_counted_as_omitting() -> None:
+    """A shorter true rewrite passes the check; the bench still counts what it lost."""
+    from kiosk.assistant.judge import omissions
+
+    template = (
+        "Camping Stoves are in aisle 6: the EcoFire Camping Stove, $80, on shelf A; "
+        "the PowerBurner Camping Stove, $100, on shelf B."
+    )
+    assert omissions(
+        "The EcoFire is $80 on shelf A; the PowerBurner, $100, shelf B.", template
+    ) == ["aisle 6"]
+    assert omissions(f"Here you go. {template}", template) == []

@@ -79,3 +79,14 @@ def misleading(accepted: str, template: str, intent: Intent | str) -> list[str]:
 def judge_reply(reply: Reply, template: str) -> list[str]:
     """The judge on a finished turn whose model phrasing was accepted."""
     return misleading(reply.text, template, reply.intent)
+
+
+_FACT_TOKEN = re.compile(r"\$\d[\d,]*(?:\.\d\d)?|\baisle \w+|\bshelf \w+|\b\d+(?:\.\d+)?\b", re.I)
+
+
+def omissions(accepted: str, template: str) -> list[str]:
+    """Facts the template states (prices, aisles, shelves, numbers) that a rewrite left
+    out: the check accepts a shorter true reply, but "Camping stoves are on shelf A"
+    without the aisle sends a shopper nowhere."""
+    have = {t.lower() for t in _FACT_TOKEN.findall(accepted)}
+    return sorted({t for t in _FACT_TOKEN.findall(template) if t.lower() not in have})

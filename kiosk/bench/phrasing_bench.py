@@ -7,11 +7,13 @@ for each model and mode (`lead`, `full`):
 - accepted: the fact check let the model's text stand (else the template answered);
 - misleading: accepted, yet a shopper would be misled (kiosk.assistant.judge: the
   tone of refusal or availability against the reply, promises no fact makes);
+- omits: accepted, but a fact the template states (a price, an aisle, a shelf) is gone;
 - added latency p50/p95: what phrasing and its check add to a turn;
 - late: accepted, but ready more than `assistant.phrasing_wait_s` after the facts
   were shown, so the screen drops it rather than reflow the reply.
 
-The bar for a mode to be on by default (issue 14): accepted >= 50% with 0 misleading.
+The bar for a mode to be on by default (issue 14): accepted >= 50% with 0 misleading
+(and nothing the template said left out).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.assistant.judge import judge_reply
+from kiosk.assistant.judge import judge_reply, omissions
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import Phrasing
 from kiosk.assistant.session import Session
@@ -73,18 +75,20 @@ class Figures:
     turns: int = 0
     accepted: int = 0
     misleading: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    omitting: int = 0  # accepted, but a fact of the template (price, aisle...) is gone
     failed: int = 0  # the model failed or timed out: templates answered
     late: int = 0
     added_ms: list[float] = field(default_factory=list)
 
     def line(self, label: str) -> str:
         n = max(1, self.turns)
-        ok = self.accepted / n >= BAR_ACCEPTED and not self.misleading
+        ok = self.accepted / n >= BAR_ACCEPTED and not self.misleading and not self.omitting
         added = sorted(self.added_ms) or [float("nan")]
         p95 = added[min(len(added) - 1, int(0.95 * len(added)))]
         return (
             f"{label:<44} {self.turns:5} {self.accepted / n:7.0%} "
-            f"{len(self.misleading) / n:10.1%} {statistics.median(added):8.0f} {p95:8.0f} "
+            f"{len(self.misleading) / n:10.1%} {self.omitting / n:7.0%} "
+            f"{statistics.median(added):8.0f} {p95:8.0f} "
             f"{self.late / n:6.0%} {self.failed:6}   {'meets' if ok else 'below'}"
         )
 
@@ -119,6 +123,8 @@ def measure(
             why = judge_reply(judged, template)
             if why:
                 f.misleading.append((text, text_out, why))
+            if omissions(text_out, template):
+                f.omitting += 1
     return f
 
 
@@ -170,7 +176,7 @@ def run(
                 "after the facts were shown (dropped)"
             )
             print(
-                f"{'model, mode':<44} {'turns':>5} {'accepted':>7} {'misleading':>10} "
+                f"{'model, mode':<44} {'turns':>5} {'accepted':>7} {'misleading':>10} {'omits':>7} "
                 f"{'added p50':>8} {'p95 ms':>8} {'late':>6} {'failed':>6}   bar"
             )
             examples: list[tuple[str, str, list[str]]] = []
