@@ -81,7 +81,9 @@ def judge_reply(reply: Reply, template: str) -> list[str]:
     return misleading(reply.text, template, reply.intent)
 
 
-_FACT_TOKEN = re.compile(r"\$\d{1,3}(?:,\d{3})*(?:\.\d\d)?|\baisle \w+|\bshelf \w+|\b\d+(?:\.\d+)?\b", re.I)
+_FACT_TOKEN = re.compile(
+    r"\$\d{1,3}(?:,\d{3})*(?:\.\d\d)?|\baisle \w+|\bshelf \w+|\b\d+(?:\.\d+)?\b", re.I
+)
 
 
 def omissions(accepted: str, template: str) -> list[str]:
