@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.session import Session
+from kiosk.bench.figures import pct
 from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, PhrasingMode
@@ -39,11 +40,6 @@ REQUESTS = [
 
 def _stamper(into: list[float]) -> Callable[[str], None]:
     return lambda _chunk: into.append(time.perf_counter())
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def run(cfg: Config, *, rounds: int = 3) -> int:
@@ -91,11 +87,11 @@ def run(cfg: Config, *, rounds: int = 3) -> int:
         for label, ms in times.items():
             print(
                 f"text turn, {label:8}: p50 {statistics.median(ms):7.1f} ms  "
-                f"p95 {_pct(ms, 0.95):7.1f} ms  ({len(ms)} turns)"
+                f"p95 {pct(ms, 0.95):7.1f} ms  ({len(ms)} turns)"
             )
         print(
             f"time to first reply text (model): p50 {statistics.median(first_text):.1f} ms, "
-            f"p95 {_pct(first_text, 0.95):.1f} ms"
+            f"p95 {pct(first_text, 0.95):.1f} ms"
         )
         print(
             f"model phrasing accepted by the fact check: {accepted}/{n} "

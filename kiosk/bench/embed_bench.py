@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from kiosk.bench.figures import pct
 from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.records import Product
 from kiosk.catalog.repository import Catalog
@@ -106,11 +107,6 @@ def _load() -> str:
         return "unknown"
 
 
-def _pct(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def _one_by_one(texts: Sequence[str], embed: Callable[[str], object]) -> list[float]:
     times: list[float] = []
     for text in texts:
@@ -121,7 +117,7 @@ def _one_by_one(texts: Sequence[str], embed: Callable[[str], object]) -> list[fl
 
 
 def _line(label: str, ms: Sequence[float]) -> str:
-    return f"  {label:<34} p50 {_pct(ms, 0.5):6.2f} ms  p95 {_pct(ms, 0.95):6.2f} ms  (n={len(ms)})"
+    return f"  {label:<34} p50 {pct(ms, 0.5):6.2f} ms  p95 {pct(ms, 0.95):6.2f} ms  (n={len(ms)})"
 
 
 def run(cfg: Config, *, rounds: int = 3, count: int = 200) -> int:

@@ -21,6 +21,7 @@ from kiosk.assistant.act.find import loosen_kind, ranked
 from kiosk.assistant.meaning import Meaning, catch_up
 from kiosk.assistant.understand import understand
 from kiosk.bench import ownwords
+from kiosk.bench.figures import pct
 from kiosk.catalog import vectors
 from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.lexicon import Lexicon
@@ -129,11 +130,6 @@ def demo_quality(demo: Path, demo_set: Labelled, embedder: Embedder) -> None:
             )
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def at_scale(
     db: Path,
     embedder: Embedder,
@@ -176,11 +172,11 @@ def at_scale(
                 read.append(a)
                 times.append(b)
             print(
-                f"find search {name:6}: {n} requests, p50 {_pct(times, 0.5):.2f} ms, "
-                f"p95 {_pct(times, 0.95):.2f} ms, max {max(times):.2f} ms"
+                f"find search {name:6}: {n} requests, p50 {pct(times, 0.5):.2f} ms, "
+                f"p95 {pct(times, 0.95):.2f} ms, max {max(times):.2f} ms"
                 + ("  (request embedded each time; target p95 <= 15 ms)" if model else "")
             )
         print(
-            f"  understanding the request (rules over 100k names): p50 {_pct(read, 0.5):.2f} ms, "
-            f"p95 {_pct(read, 0.95):.2f} ms"
+            f"  understanding the request (rules over 100k names): p50 {pct(read, 0.5):.2f} ms, "
+            f"p95 {pct(read, 0.95):.2f} ms"
         )

@@ -30,6 +30,7 @@ from kiosk.assistant.judge import judge_reply, omissions
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import Phrasing
 from kiosk.assistant.session import Session
+from kiosk.bench.figures import pct
 from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, PhrasingMode
@@ -83,8 +84,8 @@ class Figures:
     def line(self, label: str) -> str:
         n = max(1, self.turns)
         ok = self.accepted / n >= BAR_ACCEPTED and not self.misleading and not self.omitting
-        added = sorted(self.added_ms) or [float("nan")]
-        p95 = added[min(len(added) - 1, int(0.95 * len(added)))]
+        added = self.added_ms or [float("nan")]
+        p95 = pct(added, 0.95)
         return (
             f"{label:<44} {self.turns:5} {self.accepted / n:7.0%} "
             f"{len(self.misleading) / n:10.1%} {self.omitting / n:7.0%} "

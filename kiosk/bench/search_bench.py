@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 from kiosk.bench import hybrid
+from kiosk.bench.figures import pct
 from kiosk.catalog import wordindex
 from kiosk.catalog.db import connect
 from kiosk.catalog.demo import demo_dir
@@ -182,11 +183,6 @@ QUERIES: list[tuple[str, SearchFilters]] = [
     ("insulated jacket", SearchFilters(size="M", in_stock=True)),
     ("carabiner", SearchFilters()),
 ]
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _kind_of(name: str, category: str) -> str:
@@ -337,8 +333,8 @@ def run(*, products: int, queries: int, keep: str | None = None) -> int:
         for name, s in (("fts5", fts5), ("words", words)):
             times = _speed(s, mix, queries)
             print(
-                f"search {name:5}: {queries} queries, p50 {_pct(times, 0.5):.2f} ms, "
-                f"p95 {_pct(times, 0.95):.2f} ms, max {max(times):.2f} ms"
+                f"search {name:5}: {queries} queries, p50 {pct(times, 0.5):.2f} ms, "
+                f"p95 {pct(times, 0.95):.2f} ms, max {max(times):.2f} ms"
             )
         print(f"  (answered by: {words.last_path}; word-side target p95 <= 3 ms on 2 cores)")
         if embedder is not None:

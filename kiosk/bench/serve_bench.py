@@ -35,6 +35,7 @@ from kiosk import models
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import Phrasing
 from kiosk.assistant.session import Session
+from kiosk.bench.figures import pct
 from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.repository import Catalog
 from kiosk.config import Config, PhrasingMode
@@ -150,11 +151,6 @@ def run_level(cfg: Config, db: Path, kiosks: int, turns: int, limit_s: float) ->
     return level
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 def run(
     cfg: Config,
     *,
@@ -195,7 +191,7 @@ def run(
                 p50 = statistics.median(lat) if lat else float("nan")
                 share = level.fallbacks / max(1, done)
                 print(
-                    f"{n:6}  {done:5}  {p50:6.0f}  {_pct(lat, 0.95):6.0f}  "
+                    f"{n:6}  {done:5}  {p50:6.0f}  {pct(lat, 0.95):6.0f}  "
                     f"{level.fallbacks:5} ({share:4.0%})            {level.rejected:5}  "
                     f"{done / level.seconds:7.2f}"
                     + ("  (time limit hit)" if done < n * turns else "")

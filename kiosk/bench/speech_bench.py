@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from kiosk.bench.figures import pct
 from kiosk.config import Config
 from kiosk.speech.asr import Transcriber
 from kiosk.speech.audio import RATE, Samples, load_audio, to_16k_mono
@@ -221,7 +222,7 @@ def voice_turn(cfg: Config, ears: Transcriber, voice: Synthesizer, runs: int) ->
         total = sorted(stages["total"])
         print(
             f"voice turn, end of speech -> first audio: p50 {_ms(total):.0f} ms, "
-            f"p95 {total[min(len(total) - 1, int(0.95 * len(total)))] * 1000:.0f} ms "
+            f"p95 {pct(total, 0.95) * 1000:.0f} ms "
             f"(target < 1200 ms on 2 cores)"
         )
         print(
