@@ -12,6 +12,7 @@ answers instead (`last_path` says which answered).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -131,12 +132,7 @@ class WordSearcher:
         want = limit
         rows: list[tuple[sqlite3.Row, float]] = []
         seen: set[int] = set()
-        occurs = [tantivy.Occur.Must] if len(per_word) > 1 else []
-        occurs.append(tantivy.Occur.Should)
-        for occur in occurs:
-            q = tantivy.Query.boolean_query([(occur, w) for w in per_word])
-            if restrict:
-                q = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), *restrict])
+        for q in _rounds(per_word, restrict):
             rows += self._collect(idx, q, where, params, want - len(rows), seen)
             if len(rows) >= want:
                 break
@@ -158,12 +154,7 @@ class WordSearcher:
         order = "DESC" if filters.sort == "price_desc" else "ASC"
         out: list[SearchHit] = []
         seen: set[int] = set()
-        occurs = [tantivy.Occur.Must] if len(per_word) > 1 else []
-        occurs.append(tantivy.Occur.Should)
-        for occur in occurs:
-            q = tantivy.Query.boolean_query([(occur, w) for w in per_word])
-            if restrict:
-                q = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), *restrict])
+        for q in _rounds(per_word, restrict):
             hits = idx.searcher.search(q, limit=SORT_DEPTH, count=False).hits
             nums = idx.searcher.fast_field_values("num", [a for _, a in hits])
             score = {int(n): s for (s, _), n in zip(hits, nums, strict=True) if n is not None}
@@ -222,16 +213,25 @@ class WordSearcher:
         return out
 
 
+def _rounds(
+    per_word: list[tantivy.Query], restrict: list[tuple[tantivy.Occur, tantivy.Query]]
+) -> list[tantivy.Query]:
+    """The queries a search runs in turn: every word first (when there are several),
+    then any word to fill the list; each inside the brand/category restriction."""
+    occurs = [tantivy.Occur.Must] if len(per_word) > 1 else []
+    occurs.append(tantivy.Occur.Should)
+    out = []
+    for occur in occurs:
+        q = tantivy.Query.boolean_query([(occur, w) for w in per_word])
+        if restrict:
+            q = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), *restrict])
+        out.append(q)
+    return out
+
+
 def _sql_side(filters: SearchFilters) -> SearchFilters:
     """Brand and category filter inside tantivy; the rest in SQLite."""
-    return SearchFilters(
-        min_price_cents=filters.min_price_cents,
-        max_price_cents=filters.max_price_cents,
-        color=filters.color,
-        size=filters.size,
-        in_stock=filters.in_stock,
-        sort=filters.sort,
-    )
+    return dataclasses.replace(filters, brand=None, category=None)
 
 
 def _restrict(
