@@ -440,8 +440,10 @@ def version_2_catalog(demo_db: Path, tmp_path: Path) -> Path:
 def test_a_version_2_catalog_is_upgraded_on_connect(demo_db: Path, tmp_path: Path) -> None:
     path = version_2_catalog(demo_db, tmp_path)
     conn = connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     assert turns(conn) == []
+    for table in ("request_log", "staff_calls", "documents"):  # added by version 6
+        assert "lang" in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
     assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 20
     conn.close()
 

@@ -26,6 +26,7 @@ from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
 from kiosk.assistant.stages import Stage, StageError
 from kiosk.assistant.understand import Understanding, model_intent, understand
+from kiosk.assistant.zh.understand import understand_zh
 from kiosk.catalog.db import change_stamp
 from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.repository import Catalog
@@ -33,6 +34,7 @@ from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Progress
 from kiosk.llm.loader import Report, load_embedder_or_words, load_or_templates, model_wanted
+from kiosk.text.language import EN, detect
 from kiosk.text.privacy import redact
 
 if TYPE_CHECKING:
@@ -203,6 +205,7 @@ class Assistant:
         session.last_active = time.time()
         reply = outcome.reply
         reply.slots = u.slots()
+        reply.lang = u.lang
         if cut:
             reply.text = f"{LONG_REQUEST} {reply.text}"
             outcome.facts.add(LONG_REQUEST)
@@ -217,7 +220,10 @@ class Assistant:
 
     def understand(self, text: str, lex: Lexicon) -> Understanding:
         """The understand stage: rules; the intent classifier where they are unsure; then
-        (if configured) the chat model for what neither can place."""
+        (if configured) the chat model for what neither can place. The language is
+        read per turn: a Chinese request is read into the same slots by its own rules."""
+        if detect(text) != EN:
+            return understand_zh(text, lex)
         u = understand(text, lex)
         if needed(u) is not None:  # the rules may be overruled: the classifier is asked
             model = self.intent_model

@@ -147,6 +147,8 @@ class Reply:
     # The products shown were ranked by meaning and fit the request by the model's
     # measure (a request in own words: "a raincoat" shares no word with a jacket's name).
     by_meaning: bool = False
+    # The language the reply is in: the request's, detected per turn ('en', 'zh').
+    lang: str = "en"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -158,6 +160,7 @@ class Reply:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "phrasing": str(self.phrasing),
             "slots": self.slots,
+            "lang": self.lang,
         }
         if self.table:
             out["compare"] = self.table

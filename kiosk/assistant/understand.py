@@ -284,6 +284,7 @@ class Understanding:
     complaint: bool = False  # a defect or a problem with something bought: follow up
     intent_by: str = "rules"  # or "classifier" (kiosk.assistant.intents.route)
     intent_p: float | None = None  # the classifier's probability, when it decided
+    lang: str = "en"  # the request's language (kiosk.text.language): the reply's too
 
     def slots(self) -> dict[str, Any]:
         """The filled slots, for `kiosk ask --json` and tests."""

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from kiosk.catalog.schema import SCHEMA, SCHEMA_VERSION
+from kiosk.catalog.schema import COLUMNS, SCHEMA, SCHEMA_VERSION
 from kiosk.errors import CatalogError, KioskError, StorageError, storage_error, storage_problem
 
 
@@ -96,6 +96,7 @@ def _open(path: Path, uri: str, *, writable: bool, current: bool = False) -> sql
             with transaction(conn):
                 for statement in _statements(SCHEMA):
                     conn.execute(statement)
+                _add_columns(conn)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         elif version < SCHEMA_VERSION and current:
             raise CatalogError(
@@ -176,6 +177,14 @@ def sqlite_storage_error(path: Path, exc: sqlite3.Error) -> StorageError | None:
     if problem is None and name == "SQLITE_FULL":
         problem = StorageError(f"disk full: {path} can't grow", code="disk_full")
     return problem
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Columns a newer schema added to an existing table, where this file lacks them."""
+    for table, column, declaration in COLUMNS:
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def _statements(script: str) -> Iterator[str]:

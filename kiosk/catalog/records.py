@@ -181,6 +181,14 @@ class Product:
     aisle: str
     shelf: str
     variants: tuple[Variant, ...] = ()
+    # Other languages' words for this product: {"zh": {"name": ..., "category": ...}}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def said(self, what: str, lang: str) -> str:
+        """A field ('name', 'brand', 'category', 'description') in a language, or the
+        catalog's own (English) words where the store gave none in that language."""
+        text = self.translations.get(lang, {}).get(what, "") if lang != "en" else ""
+        return text or str(getattr(self, what))
 
     @property
     def in_stock(self) -> bool:

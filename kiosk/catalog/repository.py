@@ -97,7 +97,15 @@ class Catalog:
             variants.setdefault(v["product_id"], []).append(
                 Variant(v["sku"], v["size"], v["color"], v["price_cents"], v["stock"])
             )
-        return [_product(rows[i], variants.get(i, [])) for i in ids if i in rows]
+        words: dict[str, dict[str, dict[str, str]]] = {}
+        for t in self.conn.execute(
+            f"SELECT product_id, lang, field, text FROM translations WHERE product_id IN ({marks})",
+            ids,
+        ):
+            words.setdefault(t[0], {}).setdefault(t[1], {})[t[2]] = t[3]
+        return [
+            _product(rows[i], variants.get(i, []), words.get(i, {})) for i in ids if i in rows
+        ]
 
     def all_products(self, *, limit: int | None = None, offset: int = 0) -> list[Product]:
         sql = "SELECT id FROM products ORDER BY category, name"
@@ -300,7 +308,11 @@ class _WriteTx:
         self._cm.__exit__(*exc)  # type: ignore[arg-type]
 
 
-def _product(row: sqlite3.Row, variants: list[Variant]) -> Product:
+def _product(
+    row: sqlite3.Row,
+    variants: list[Variant],
+    translations: dict[str, dict[str, str]] | None = None,
+) -> Product:
     return Product(
         id=row["id"],
         name=row["name"],
@@ -313,4 +325,5 @@ def _product(row: sqlite3.Row, variants: list[Variant]) -> Product:
         aisle=row["aisle"],
         shelf=row["shelf"],
         variants=tuple(variants),
+        translations=translations or {},
     )

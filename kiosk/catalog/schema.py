@@ -12,7 +12,21 @@ from __future__ import annotations
 # derived from the catalog and knows it is stale when `generation` has moved.
 # 5: product_vectors and vector_state: sentence vectors of products (kiosk/catalog/vectors.py),
 # kept with the catalog and re-made only for products whose text changed.
-SCHEMA_VERSION = 5
+# 6: other languages. `translations` holds a product's name, brand, category and
+# description in another language (name_zh, ...), `documents.lang` a store document's
+# language, and request_log/staff_calls keep the language a shopper used. Columns added
+# to an older file come from COLUMNS (ALTER TABLE ... ADD COLUMN where missing).
+SCHEMA_VERSION = 6
+
+# Columns added after their table was first shipped: (table, column, declaration).
+COLUMNS = (
+    ("documents", "lang", "TEXT NOT NULL DEFAULT 'en'"),
+    ("request_log", "lang", "TEXT NOT NULL DEFAULT 'en'"),
+    ("staff_calls", "lang", "TEXT NOT NULL DEFAULT 'en'"),
+)
+
+# Product fields that may carry other languages.
+TRANSLATED_FIELDS = ("name", "brand", "category", "description")
 
 # Document kinds a product or the store can carry. Policy answers and product
 # facts are looked up by kind, so the set is closed.
@@ -91,6 +105,18 @@ CREATE TABLE IF NOT EXISTS documents (
 ) STRICT;
 
 CREATE INDEX IF NOT EXISTS documents_product ON documents (product_id, kind);
+
+-- A product's words in another language (`lang` a short code: 'zh'), one row per field.
+-- The English row in `products` stays the record; a missing translation falls back to it.
+CREATE TABLE IF NOT EXISTS translations (
+    product_id  TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    lang        TEXT NOT NULL CHECK (length(lang) BETWEEN 2 AND 8 AND lang <> 'en'),
+    field       TEXT NOT NULL CHECK (field IN ('name', 'brand', 'category', 'description')),
+    text        TEXT NOT NULL CHECK (length(trim(text)) > 0),
+    PRIMARY KEY (product_id, lang, field)
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS translations_lang ON translations (lang, field);
 
 -- Rated reviews, kept apart from their document so insight can read stars directly.
 CREATE TABLE IF NOT EXISTS reviews (
