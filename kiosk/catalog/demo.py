@@ -126,5 +126,13 @@ def apply_overlay(conn: sqlite3.Connection, overlay: Mapping[str, Any]) -> None:
                 w.set_stock(pid, int(spec.get("stock", 0)))
         for d in documents:
             w.upsert_document(
-                Document(d["key"], d["kind"], d["title"], d["body"], None, "demo/store.json")
+                Document(
+                    d["key"],
+                    d["kind"],
+                    d["title"],
+                    d["body"],
+                    None,
+                    "demo/store.json",
+                    d.get("lang", "en"),
+                )
             )

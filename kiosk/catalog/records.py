@@ -216,6 +216,17 @@ class Document:
     body: str
     product_id: str | None = None
     source: str = ""
+    lang: str = "en"
+
+
+@dataclass
+class TranslatedWords:
+    """A catalog's words in another language: product name -> product id, brand and
+    category -> the catalog's own (English) brand and category."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    brands: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.catalog.db import connect, read_only_reason, transaction
-from kiosk.catalog.records import Customer, Document, Order, Product, Review, Variant
+from kiosk.catalog.records import (
+    Customer,
+    Document,
+    Order,
+    Product,
+    Review,
+    TranslatedWords,
+    Variant,
+)
 from kiosk.catalog.search import SearchFilters, SearchHit
 from kiosk.catalog.vectors import VectorIndex
 from kiosk.catalog.wordsearch import WordSearcher
@@ -103,9 +111,7 @@ class Catalog:
             ids,
         ):
             words.setdefault(t[0], {}).setdefault(t[1], {})[t[2]] = t[3]
-        return [
-            _product(rows[i], variants.get(i, []), words.get(i, {})) for i in ids if i in rows
-        ]
+        return [_product(rows[i], variants.get(i, []), words.get(i, {})) for i in ids if i in rows]
 
     def all_products(self, *, limit: int | None = None, offset: int = 0) -> list[Product]:
         sql = "SELECT id FROM products ORDER BY category, name"
@@ -180,19 +186,37 @@ class Catalog:
 
     # -- documents ------------------------------------------------------------
     def documents(
-        self, product_id: str | None, kinds: Iterable[str] | None = None
+        self, product_id: str | None, kinds: Iterable[str] | None = None, lang: str = "en"
     ) -> list[Document]:
-        """Documents of a product, or the store's own when product_id is None."""
-        sql = "SELECT * FROM documents WHERE product_id IS ?"
-        params: list[object] = [product_id]
+        """Documents of a product, or the store's own when product_id is None, in a
+        language: of each kind, the ones written in `lang`, else the English ones."""
+        sql = "SELECT * FROM documents WHERE product_id IS ? AND lang IN (?, 'en')"
+        params: list[object] = [product_id, lang]
         kinds = list(kinds or [])
         if kinds:
             sql += f" AND kind IN ({','.join('?' * len(kinds))})"
             params += kinds
-        return [
-            Document(r["key"], r["kind"], r["title"], r["body"], r["product_id"], r["source"])
-            for r in self.conn.execute(sql + " ORDER BY id", params)
-        ]
+        docs = [_document(r) for r in self.conn.execute(sql + " ORDER BY id", params)]
+        translated = {d.kind for d in docs if d.lang == lang}
+        return [d for d in docs if d.lang == lang or d.kind not in translated]
+
+    def translated_words(self, lang: str) -> TranslatedWords:
+        """The catalog's names, brands and categories in another language, each mapped
+        to what it stands for: what a request in that language is read against."""
+        words = TranslatedWords()
+        for pid, field, text, brand, category in self.conn.execute(
+            "SELECT t.product_id, t.field, t.text, p.brand, p.category FROM translations t "
+            "JOIN products p ON p.id = t.product_id WHERE t.lang = ? AND t.field <> "
+            "'description' ORDER BY p.num",
+            (lang,),
+        ):
+            if field == "name":
+                words.names.setdefault(text, pid)
+            elif field == "brand" and brand:
+                words.brands.setdefault(text, brand)
+            elif field == "category" and category:
+                words.categories.setdefault(text, category)
+        return words
 
     def ids_with_documents(self, kinds: Iterable[str]) -> list[str]:
         """Products that have documents of these kinds, by category and name: a question
@@ -215,7 +239,7 @@ class Catalog:
         if kinds:
             sql += f" WHERE kind IN ({','.join('?' * len(kinds))})"
         for r in self.conn.execute(sql + " ORDER BY product_id, id", kinds):
-            yield Document(r["key"], r["kind"], r["title"], r["body"], r["product_id"], r["source"])
+            yield _document(r)
 
     def reviews(self, product_id: str) -> list[Review]:
         return [
@@ -306,6 +330,12 @@ class _WriteTx:
 
     def __exit__(self, *exc: object) -> None:
         self._cm.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def _document(r: sqlite3.Row) -> Document:
+    return Document(
+        r["key"], r["kind"], r["title"], r["body"], r["product_id"], r["source"], r["lang"]
+    )
 
 
 def _product(

@@ -352,10 +352,11 @@ class CatalogWriter:
 
     def upsert_document(self, doc: Document) -> None:
         self.conn.execute(
-            "INSERT INTO documents (key, product_id, kind, title, body, source) "
-            "VALUES (?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET product_id=excluded.product_id, "
-            "kind=excluded.kind, title=excluded.title, body=excluded.body, source=excluded.source",
-            (doc.key, doc.product_id, doc.kind, doc.title, doc.body, doc.source),
+            "INSERT INTO documents (key, product_id, kind, title, body, source, lang) "
+            "VALUES (?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET "
+            "product_id=excluded.product_id, kind=excluded.kind, title=excluded.title, "
+            "body=excluded.body, source=excluded.source, lang=excluded.lang",
+            (doc.key, doc.product_id, doc.kind, doc.title, doc.body, doc.source, doc.lang),
         )
 
     def replace_reviews(self, product_id: str, reviews: Iterable[Review]) -> None:
