@@ -377,3 +377,21 @@ def test_the_staff_pin_row(tmp_path: Path) -> None:
     (tmp_path / STATE_FILE).write_text("[]")
     [row] = check_staff_pin(cfg)
     assert row.status == "warn" and "unreadable" in row.detail and row.fix
+
+
+@needs_models
+def test_the_vectors_row_says_how_many_products_search_by_meaning(home: Path) -> None:
+    names = _by_name(run_checks(_cfg(home)))
+    assert names["vectors"].status == "ok"
+    assert "20 of 20 products" in names["vectors"].detail  # the demo is imported with them
+    conn = sqlite3.connect(home / "catalog.sqlite3")
+    conn.execute("DELETE FROM product_vectors WHERE product_id IN ('1', '2', '3')")
+    conn.commit()
+    row = _by_name(run_checks(_cfg(home)))["vectors"]
+    assert row.status == "warn" and "17 of 20" in row.detail and "3 missing" in row.detail
+    assert "kiosk vectors" in row.fix
+    conn.execute("DELETE FROM product_vectors")
+    conn.commit()
+    conn.close()
+    row = _by_name(run_checks(_cfg(home)))["vectors"]
+    assert row.status == "warn" and "words alone" in row.detail

@@ -656,6 +656,47 @@ def check_intents(cfg: Config) -> list[Check]:
     ]
 
 
+def check_vectors(cfg: Config) -> list[Check]:
+    """Product vectors for search by meaning: how many products have current ones.
+
+    Without them the kiosk still answers by words, so a gap only warns; but a shopper's
+    own words ("something to keep me warm at night") then find nothing.
+    """
+    from kiosk.catalog import vectors
+    from kiosk.catalog.db import connect
+    from kiosk.models.paths import resolve
+
+    try:
+        model = resolve(cfg, "embed").name
+    except KioskError as exc:
+        return [Check("vectors", "warn", f"search by words only: {exc.message}", MODELS_FIX)]
+    if not cfg.catalog_path.exists():
+        return []  # the catalog row already says so
+    try:
+        conn = connect(cfg.catalog_path, create=False, readonly=True)
+    except KioskError:
+        return []  # the catalog row already says why
+    try:
+        got = vectors.stats(conn, model)
+    finally:
+        conn.close()
+    if got.products == 0:
+        return []
+    detail = (
+        f"{got.current:,} of {got.products:,} products ({model}, {got.stored_bytes / 1e6:.1f} MB)"
+    )
+    if got.missing == 0:
+        return [Check("vectors", "ok", detail)]
+    gap = (
+        "none yet: requests in a shopper's own words find nothing, search is by words alone"
+        if got.current == 0
+        else f"{got.missing:,} missing or stale: those are found by words alone"
+    )
+    return [
+        Check("vectors", "warn", f"{detail}; {gap}", "`kiosk vectors` (makes only what's missing)")
+    ]
+
+
 def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
     """Every check, in the order a technician fixes things. `full` re-hashes the models."""
     source = os.environ.get("KIOSK_CONFIG") or "defaults"
@@ -668,6 +709,7 @@ def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
     if full:
         checks += _guard("catalog text", lambda: check_catalog_text(cfg))
     checks += _guard("intents", lambda: check_intents(cfg))
+    checks += _guard("vectors", lambda: check_vectors(cfg))
     checks += _guard("disk", lambda: check_disk(cfg))
     checks += _guard("staff pin", lambda: check_staff_pin(cfg))
     checks += _guard("audio", lambda: check_audio(cfg))
