@@ -1,0 +1,74 @@
+"""The product vectors a big catalog still lacks, made beside the running kiosk.
+
+A small store's missing vectors are made inline on a shopper's turn (meaning.py,
+INLINE_CATCH_UP); a big one (an `import --no-vectors` of 100k products, a new
+embedding model) would take minutes, so the shopper screen starts `kiosk vectors` as
+a separate, lower-priority process: its own model and its own connection, nothing
+shared with the screen's threads. Shoppers are answered by words meanwhile, and
+each turn picks up what is ready (the vector generation moves on every batch).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+
+from kiosk.catalog import vectors
+from kiosk.catalog.db import connect
+from kiosk.config import Config
+from kiosk.errors import KioskError
+from kiosk.models.paths import resolve
+
+log = logging.getLogger(__name__)
+
+NICENESS = 10  # below the screen and speech: a shopper never waits on the catch-up
+
+
+def vectors_missing(cfg: Config) -> int:
+    """Products without a current vector of the configured embedding model (0 when
+    there is no model or no catalog: nothing a catch-up could do)."""
+    try:
+        model = resolve(cfg, "embed").name
+        conn = connect(cfg.catalog_path, create=False, readonly=True)
+    except KioskError:
+        return 0
+    try:
+        return vectors.stats(conn, model).missing
+    finally:
+        conn.close()
+
+
+def start_catch_up(cfg: Config, *, above: int = 0) -> subprocess.Popen[bytes] | None:
+    """Start `kiosk vectors` in the background when more than `above` products lack
+    vectors; None when none do or it can't start (logged: the kiosk answers by words)."""
+    missing = vectors_missing(cfg)
+    if missing <= above:
+        return None
+    # The child reads the same config (KIOSK_CONFIG, KIOSK_* are inherited); the home
+    # and the model are pinned so it writes the very catalog and model this kiosk reads.
+    env = {
+        **os.environ,
+        "KIOSK_HOME": str(cfg.home_path),
+        "KIOSK_MODELS_EMBED": str(resolve(cfg, "embed")),
+        "KIOSK_LLM_N_THREADS": "1",
+    }
+    command = [sys.executable, "-m", "kiosk", "vectors", "--json"]
+    nice = shutil.which("nice")  # (not preexec_fn: the screen has threads by now)
+    if nice:
+        command = [nice, "-n", str(NICENESS), *command]
+    try:
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+    except OSError as exc:
+        log.warning("product vectors not caught up in the background: %s", exc)
+        return None
+    log.info("making %d product vectors in the background (pid %d)", missing, proc.pid)
+    return proc
