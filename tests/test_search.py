@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace as dataclass_replace
 from pathlib import Path
 
 import pytest
@@ -261,4 +262,59 @@ def test_import_builds_the_word_index(tmp_path: Path) -> None:
     import_paths(conn, [feed])
     gen = wordindex.generation(conn)
     assert (tmp_path / "c.sqlite3.words" / gen / wordindex.VOCAB_FILE).exists()
+    conn.close()
+
+
+def test_colour_and_size_filter_inside_the_index_and_follow_edits(demo_catalog: Catalog) -> None:
+    """Colour and size are index terms now; the index follows a change of them, and a
+    stock edit (or the same import again) moves nothing."""
+    from kiosk.catalog import wordindex
+    from kiosk.catalog.records import Variant
+
+    boots = SearchFilters(size="10")
+    assert {h.name for h in demo_catalog.search("hiking", boots, limit=10)} >= {
+        "TrekReady Hiking Boots"
+    }
+    assert demo_catalog.search("hiking", SearchFilters(color="purple"), limit=10) == []
+    gen = wordindex.generation(demo_catalog.conn)
+    boots_id = demo_catalog.search("trekready boots", limit=1)[0].product_id
+    stored = demo_catalog.product(boots_id)
+    assert stored is not None
+    with demo_catalog.write() as w:  # stock only: the same sizes and colours
+        w.set_variants(boots_id, [dataclass_replace(v, stock=v.stock + 1) for v in stored.variants])
+    assert wordindex.generation(demo_catalog.conn) == gen
+    with demo_catalog.write() as w:  # a new colour: the index must learn it
+        w.set_variants(
+            boots_id, [*stored.variants, Variant(f"{boots_id}-PRP-10", "10", "Purple", None, 3)]
+        )
+    assert wordindex.generation(demo_catalog.conn) != gen
+    found = demo_catalog.search("hiking", SearchFilters(color="purple", size="10"), limit=10)
+    assert [h.product_id for h in found] == [boots_id]
+    # In stock is still SQLite's to say: no purple left, none found when stock is asked.
+    with demo_catalog.write() as w:
+        w.set_variants(
+            boots_id, [*stored.variants, Variant(f"{boots_id}-PRP-10", "10", "Purple", None, 0)]
+        )
+    in_stock = SearchFilters(color="purple", in_stock=True)
+    assert demo_catalog.search("hiking", in_stock, limit=10) == []
+
+
+def test_a_price_import_does_not_rebuild_the_word_index(tmp_path: Path) -> None:
+    """Prices are read from SQLite, and a product's facets are rewritten only when they
+    change: a feed that moves prices leaves the index's generation where it was."""
+    from kiosk.catalog import wordindex
+    from kiosk.catalog.db import connect
+    from kiosk.catalog.importers import import_paths
+
+    feed = tmp_path / "p.csv"
+    feed.write_text("id,name,price,color,size\n1,Red Kayak,10,Red,L\n", encoding="utf-8")
+    conn = connect(tmp_path / "c.sqlite3")
+    import_paths(conn, [feed])
+    gen = wordindex.generation(conn)
+    feed.write_text("id,name,price,color,size\n1,Red Kayak,12,Red,L\n", encoding="utf-8")
+    import_paths(conn, [feed])
+    assert wordindex.generation(conn) == gen
+    feed.write_text("id,name,price,color,size\n1,Red Kayak,12,Blue,L\n", encoding="utf-8")
+    import_paths(conn, [feed])
+    assert wordindex.generation(conn) != gen
     conn.close()

@@ -12,10 +12,11 @@ from __future__ import annotations
 # derived from the catalog and knows it is stale when `generation` has moved.
 # 5: product_vectors and vector_state: sentence vectors of products (kiosk/catalog/vectors.py),
 # kept with the catalog and re-made only for products whose text changed.
-# 6: other languages. `translations` holds a product's name, brand, category and
+# 6: other languages: `translations` holds a product's name, brand, category and
 # description in another language (name_zh, ...), `documents.lang` a store document's
 # language, and request_log/staff_calls keep the language a shopper used. Columns added
-# to an older file come from COLUMNS (ALTER TABLE ... ADD COLUMN where missing).
+# to an older file come from COLUMNS (ALTER TABLE ... ADD COLUMN where missing). And
+# colour/size facets move the word index's generation (they are indexed now).
 SCHEMA_VERSION = 6
 
 # Columns added after their table was first shipped: (table, column, declaration).
@@ -248,6 +249,21 @@ CREATE TRIGGER IF NOT EXISTS search_text_update
     WHEN NEW.name IS NOT OLD.name OR NEW.brand IS NOT OLD.brand
         OR NEW.category IS NOT OLD.category OR NEW.description IS NOT OLD.description
         OR NEW.attributes IS NOT OLD.attributes
+BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+-- Colour and size facets are in the index too (a filter there is a term, not a walk
+-- over candidates in SQLite); the writer rewrites a product's facets only when they
+-- changed, so an import of the same feed moves nothing.
+CREATE TRIGGER IF NOT EXISTS search_facet_insert AFTER INSERT ON facets
+    WHEN NEW.facet IN ('color', 'size')
+BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_facet_delete AFTER DELETE ON facets
+    WHEN OLD.facet IN ('color', 'size')
 BEGIN
     UPDATE search_state SET generation = generation + 1 WHERE id = 1;
 END;

@@ -8,9 +8,10 @@ fight over tantivy's writer lock. `search_state.generation` (moved by SQLite tri
 on searchable text, see schema.py) says which folder is current; a stale or missing
 one is rebuilt from SQLite.
 
-Only text is indexed (name, brand, category, description, specs) plus exact brand and
-category keys for filters. Price, stock, aisle and shelf are not: search reads them
-from SQLite for every query, so a staff edit is seen at once and needs no rebuild.
+Text is indexed (name, brand, category, description, specs), plus exact brand and
+category keys and the colour and size facets for filters. Price, stock, aisle and shelf
+are not: search reads them from SQLite for every query, so a staff edit is seen at once
+and needs no rebuild.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ _TANTIVY = version("tantivy")
 TOKENIZER = "kiosk_en"
 TEXT_FIELDS = ("name", "category", "brand", "description", "extra")
 VOCAB_FILE = "vocab.json"
+# What this code writes into an index folder; a folder of another format is rebuilt.
+# 2: facet_key (colour and size terms, "color:black", "size:10").
+FORMAT = 2
 _DIGIT = re.compile(r"\d")
 _SURFACE = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
@@ -60,7 +64,13 @@ def schema() -> tantivy.Schema:
         b.add_text_field(name, stored=False, tokenizer_name=TOKENIZER, index_option="freq")
     b.add_text_field("brand_key", stored=False, tokenizer_name="raw", index_option="basic")
     b.add_text_field("category_key", stored=False, tokenizer_name="raw", index_option="basic")
+    b.add_text_field("facet_key", stored=False, tokenizer_name="raw", index_option="basic")
     return b.build()
+
+
+def facet_term(facet: str, value: str) -> str:
+    """'color:black', 'size:10': one facet as the index holds it."""
+    return f"{facet}:{value.strip().lower()}"
 
 
 def catalog_file(conn: sqlite3.Connection) -> Path | None:
@@ -82,7 +92,7 @@ def generation(conn: sqlite3.Connection) -> str:
     if row is None:
         raise LookupError("catalog has no search_state row")
     # The tantivy version too: a new release's format means a fresh build, not a failure.
-    return f"{row[0]}-{row[1]}-t{_TANTIVY}"
+    return f"{row[0]}-{row[1]}-t{_TANTIVY}-f{FORMAT}"
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,12 @@ def _write(conn: sqlite3.Connection, path: Path) -> int:
         "FROM products p JOIN product_fts f ON f.rowid = p.num"
     )
     names: list[tuple[str, str | None]] = []
+    facets: dict[int, list[str]] = {}
+    for num, facet, value in conn.execute(
+        "SELECT p.num, x.facet, x.value FROM facets x JOIN products p ON p.id = x.product_id "
+        "WHERE x.facet IN ('color', 'size')"
+    ):
+        facets.setdefault(int(num), []).append(facet_term(facet, value))
     for num, name, brand, category, description, extra, p_name, p_category in rows:
         names.append((p_name, p_category))
         doc = tantivy.Document()
@@ -160,6 +176,8 @@ def _write(conn: sqlite3.Connection, path: Path) -> int:
                 words.update(_SURFACE.findall(text.lower()))
         doc.add_text("brand_key", (brand or "").strip().lower())
         doc.add_text("category_key", (category or "").strip().lower())
+        for term in facets.get(int(num), ()):
+            doc.add_text("facet_key", term)
         writer.add_document(doc)
         vocab.update(words)
         count += 1

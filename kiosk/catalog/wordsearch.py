@@ -5,7 +5,8 @@ A query is normalized like the titles ("1-1/4 in." -> 1p25in, "100 watt" -> 100w
 catalog's words. Every word must match first (BM25 with field boosts: name > category
 > brand > description > specs); when that finds fewer than `limit` products, products
 matching any of the words fill the list, still best first. Brand and category filter
-inside tantivy; price, stock, colour and size filter in SQLite on the candidates, so
+inside tantivy, and so do colour and size (then SQLite checks a variant of that
+colour or size is in stock); price and stock filter in SQLite on the candidates, so
 staff edits count at once. When the index can't be built or opened, the FTS5 path
 answers instead (`last_path` says which answered).
 """
@@ -238,11 +239,15 @@ def _restrict(
     idx: wordindex.WordIndex, filters: SearchFilters
 ) -> list[tuple[tantivy.Occur, tantivy.Query]]:
     out: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    for field, value in (("brand_key", filters.brand), ("category_key", filters.category)):
+    keys = [
+        ("brand_key", (filters.brand or "").strip().lower()),
+        ("category_key", (filters.category or "").strip().lower()),
+        ("facet_key", wordindex.facet_term("color", filters.color) if filters.color else ""),
+        ("facet_key", wordindex.facet_term("size", filters.size) if filters.size else ""),
+    ]
+    for field, value in keys:
         if value:
-            term = tantivy.Query.term_query(
-                idx.schema, field, value.strip().lower(), index_option="basic"
-            )
+            term = tantivy.Query.term_query(idx.schema, field, value, index_option="basic")
             out.append((tantivy.Occur.Must, tantivy.Query.const_score_query(term, 0.0)))
     return out
 

@@ -344,6 +344,14 @@ class CatalogWriter:
                 facets.add(("size", size.strip().lower()))
             if color:
                 facets.add(("color", color.strip().lower()))
+        stored = {
+            (f, v)
+            for f, v in self.conn.execute(
+                "SELECT facet, value FROM facets WHERE product_id = ?", (rec.id,)
+            )
+        }
+        if facets == stored:
+            return  # unchanged: the word index (which holds colours and sizes) stays current
         self.conn.execute("DELETE FROM facets WHERE product_id = ?", (rec.id,))
         self.conn.executemany(
             "INSERT INTO facets (product_id, facet, value) VALUES (?,?,?)",
@@ -393,18 +401,29 @@ class CatalogWriter:
             [(v.sku, product_id, v.size, v.color, v.price_cents, v.stock) for v in variants],
         )
         self._update(product_id, "stock = ?", (sum(v.stock for v in variants),))
-        self.conn.execute(
-            "DELETE FROM facets WHERE product_id = ? AND facet IN ('size', 'color')", (product_id,)
-        )
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO facets (product_id, facet, value) VALUES (?,?,?)",
-            [
-                (product_id, facet, value.strip().lower())
-                for v in variants
-                for facet, value in (("size", v.size), ("color", v.color))
-                if value.strip()
-            ],
-        )
+        wanted = {
+            (facet, value.strip().lower())
+            for v in variants
+            for facet, value in (("size", v.size), ("color", v.color))
+            if value.strip()
+        }
+        stored = {
+            (f, v)
+            for f, v in self.conn.execute(
+                "SELECT facet, value FROM facets WHERE product_id = ? AND facet IN "
+                "('size', 'color')",
+                (product_id,),
+            )
+        }
+        if wanted != stored:  # a stock edit changes no facet: the word index stays current
+            self.conn.execute(
+                "DELETE FROM facets WHERE product_id = ? AND facet IN ('size', 'color')",
+                (product_id,),
+            )
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO facets (product_id, facet, value) VALUES (?,?,?)",
+                [(product_id, f, v) for f, v in sorted(wanted)],
+            )
 
     def set_attributes(self, product_id: str, attributes: Mapping[str, Any]) -> None:
         """Replace a product's attributes; its facets and search row follow."""
