@@ -129,6 +129,8 @@ class Composer:
             on_chunk(reply.text)
         if self.chat is None or mode == PhrasingMode.OFF or reply.intent == Intent.GREETING:
             return
+        if u.lang not in self.cfg.assistant.phrasing_languages:
+            return  # a model that can't write this language: the checked template stands
         started = time.perf_counter()
         try:
             text = (
