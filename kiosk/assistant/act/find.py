@@ -489,6 +489,27 @@ def describe_request(u: Understanding) -> str:
     return " ".join(p for p in parts if p).strip()
 
 
+# The feature words understanding reads (`FEATURE_WORDS`), as a Chinese reply says them.
+FEATURES_ZH = {
+    "waterproof": "防水",
+    "water-resistant": "防泼水",
+    "windproof": "防风",
+    "lightweight": "轻便",
+    "breathable": "透气",
+    "insulated": "保暖",
+    "ultralight": "超轻",
+    "packable": "可收纳",
+    "reflective": "反光",
+    "freestanding": "自立式",
+    "durable": "耐用",
+    "warm": "保暖",
+    "compact": "小巧",
+    "adjustable": "可调节",
+    "padded": "带衬垫",
+    "ventilated": "通风",
+}
+
+
 def describe_request_in(ctx: ActContext, u: Understanding, lang: str) -> str:
     """What the shopper asked for, in another language: the catalog's own words for it
     in that language where it has them (a category, a product's name), else as asked."""
@@ -516,7 +537,8 @@ def describe_request_in(ctx: ActContext, u: Understanding, lang: str) -> str:
     if u.color:
         parts.append(COLORS_ZH.get(u.color.lower(), u.color) if lang == ZH else u.color)
     if u.features:
-        parts.append(" ".join(u.features))
+        said_as = FEATURES_ZH if lang == ZH else {}
+        parts.append(" ".join(said_as.get(f, f) for f in u.features))
     said = " ".join(parts)
     return SAY_FIND(lang, "qualified", said=said, thing=thing) if said else thing
 
