@@ -705,6 +705,8 @@ def describe(cfg: Config) -> list[tuple[str, Any, str, str]]:
             value = getattr(section, f.name)
             if isinstance(value, StrEnum):
                 value = value.value
+            elif isinstance(value, tuple):  # as a TOML array is written
+                value = list(value)
             bounds = f.metadata.get("range")
             rows.append(
                 (

@@ -15,6 +15,11 @@ Three layers, each rejecting what it can't decide:
   ("Gold members have 60 days", not 90), nothing one product's facts say may be
   said of another, and nothing may be denied that the facts don't deny.
 
+A Chinese text is held to the same facts in the words the Chinese templates use:
+aisles "3 号通道", shelves "C 层", stock 有货 / 缺货 (无货, 没有货, 卖完, 售罄), and the
+products' Chinese names (`FactSheet.said_names`; a Chinese name of a product outside the
+turn, `FactSheet.other_names`, fails as an English one does). Prices are the same "$250".
+
 A failed check means the template reply is used.
 """
 

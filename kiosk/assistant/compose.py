@@ -6,6 +6,10 @@ rewrite the reply ('full'); the check stage accepts its words only if every pric
 number, aisle, product and brand is in this turn's facts. A model that is slow,
 down or wrong costs niceness, never truth.
 
+A turn in a language the model isn't allowed to phrase (`assistant.phrasing_languages`,
+English only by default: the bundled models can't write Chinese) gets the checked
+template as it is.
+
 Early speech is decided here too: with 'lead' or 'off' the checked facts stand as
 they are, so a voice may start on them at once; with 'full' it waits for the rewrite.
 """
