@@ -242,6 +242,15 @@ class AssistantConfig:
             "0 misleading."
         ),
     )
+    phrasing_languages: tuple[str, ...] = field(
+        default=("en",),
+        metadata=_doc(
+            "The languages the model may phrase replies in (language codes: 'en', 'zh'). "
+            "A turn in any other language gets the checked template reply as it is: the "
+            "bundled 135M/270M models can't write Chinese. Add 'zh' only for a model that "
+            "can (`kiosk bench phrasing`)."
+        ),
+    )
     phrasing_wait_s: float = field(
         default=0.4,
         metadata=_doc(
@@ -512,6 +521,13 @@ def _coerce(key: str, value: Any, typ: Any, from_env: bool) -> Any:
         except ValueError:
             choices = tuple(m.value for m in typ)
             raise ConfigError(f"config key '{key}': {value!r} is not one of {choices}") from None
+    if typ == tuple[str, ...]:
+        # A list of words: a TOML array, or comma-separated in the environment.
+        if from_env and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"config key '{key}': expected a list of strings, got {value!r}")
+        return tuple(value)
     if from_env and isinstance(value, str):
         try:
             if typ is int:
@@ -557,6 +573,13 @@ def _check_range(key: str, value: float, bounds: tuple[float, float], where: str
 
 def _check_value(key: str, value: Any) -> None:
     """Checks one key's value needs beyond its type and range."""
+    if key == "assistant.phrasing_languages":
+        bad = [v for v in value if not re.fullmatch(r"[a-z]{2,8}", v)]
+        if bad:
+            raise ConfigError(
+                f"config key '{key}': {', '.join(map(repr, bad))} is not a language code "
+                "('en', 'zh')"
+            )
     if key == "ui.staff_pin_hash" and value:
         try:
             parse_pin_hash(value)
@@ -682,6 +705,8 @@ def describe(cfg: Config) -> list[tuple[str, Any, str, str]]:
             value = getattr(section, f.name)
             if isinstance(value, StrEnum):
                 value = value.value
+            elif isinstance(value, tuple):  # as a TOML array is written
+                value = list(value)
             bounds = f.metadata.get("range")
             rows.append(
                 (

@@ -15,6 +15,11 @@ Three layers, each rejecting what it can't decide:
   ("Gold members have 60 days", not 90), nothing one product's facts say may be
   said of another, and nothing may be denied that the facts don't deny.
 
+A Chinese text is held to the same facts in the words the Chinese templates use:
+aisles "3 号通道", shelves "C 层", stock 有货 / 缺货 (无货, 没有货, 卖完, 售罄), and the
+products' Chinese names (`FactSheet.said_names`; a Chinese name of a product outside the
+turn, `FactSheet.other_names`, fails as an English one does). Prices are the same "$250".
+
 A failed check means the template reply is used.
 """
 
@@ -47,14 +52,27 @@ POSITIVE_STOCK = re.compile(
     r"stock|sell)|ready\s+(?:on|for)|have\s+(?:it|them|one|some|a\s+few|your\s+size))\b",
     re.IGNORECASE,
 )
+# The same in Chinese, as the Chinese reply templates say it: 有货 (in stock), 缺货 / 无货 /
+# 没有货 / 卖完 (out of stock). "没有货" contains "有货": a positive needs no 没/无 before it.
+NEGATIVE_STOCK_ZH = re.compile(
+    r"缺货|无货|没有?货|没有现货|没有库存|无库存|暂无库存|卖完|卖光|售完|售罄|断货|已售空"
+)
+POSITIVE_STOCK_ZH = re.compile(r"(?<![没无])(?<!没有)(?:有现货|有货|现货|有库存)")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _ALL = re.compile(r"\b(all|every|each|both|everything|everyone|none|any\s+of\s+them)\b", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _AISLE = re.compile(r"\baisles?\s+(\w+)", re.IGNORECASE)
 _SHELF = re.compile(r"\bshel(?:f|ves)\s+(\w+)", re.IGNORECASE)
+# "3 号通道", "第3通道", "通道 3"; "C 层", "C层货架" (Chinese characters are word characters
+# to `\w`, so the value is read as Latin letters and digits only).
+_AISLE_ZH = re.compile(
+    r"(?:(?<![0-9A-Za-z])([0-9A-Za-z]+)\s*号?\s*(?:通道|走道|过道)|(?:通道|走道|过道)\s*([0-9A-Za-z]+))"
+)
+_SHELF_ZH = re.compile(r"(?<![0-9A-Za-z])([A-Za-z0-9]+)\s*号?\s*(?:层|排货架|号货架)")
 _CAPITALIZED = re.compile(r"\b[A-Z][a-z]+[A-Z]\w*|\b[A-Z]{2,}\w*")
 # A capitalized word that doesn't start a sentence: a name, which must be in the facts.
 _MID_CAPITAL = re.compile(r"(?<![.!?:;]\s)(?<!^)(?<!\n)\b([A-Z][a-z]+)\b")
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=[。！？；])")
 # Where one claim ends and the next begins, finer than sentences.
 _CLAUSE = re.compile(
     r"(?<!\d)\.(?!\d)|[!?;:,()\[\]\n]|\s+(?:and|but|or|while|whereas|although|though|so|"
@@ -110,6 +128,11 @@ class FactSheet:
     stock: dict[str, int] = field(default_factory=dict)
     aisles: dict[str, str] = field(default_factory=dict)
     shelves: dict[str, str] = field(default_factory=dict)
+    # Per product: its names in the store's other languages ("SkyView 双人帐篷").
+    said_names: dict[str, list[str]] = field(default_factory=dict)
+    # The catalog's names in the reply's language (name -> product id), when it isn't
+    # English: a reply may name only this turn's products in those words too.
+    other_names: dict[str, str] = field(default_factory=dict)
     in_stock_any: bool = False
     out_of_stock_any: bool = False
     nothing_found: bool = False
@@ -127,7 +150,14 @@ def _cents(text: str) -> int:
 
 
 def _place_values(pattern: re.Pattern[str], text: str) -> list[str]:
-    return [v.lower() for v in pattern.findall(normalize(text))]
+    """The aisles (or shelves) a text names, in English words or in Chinese."""
+    zh = {_AISLE: _AISLE_ZH, _SHELF: _SHELF_ZH}.get(pattern)
+    said = normalize(text)
+    values = [v.lower() for v in pattern.findall(said)]
+    if zh is not None and not said.isascii():
+        for m in zh.finditer(said):
+            values.append(next(g for g in m.groups() if g).lower())
+    return values
 
 
 # ------------------------------------------------------------------------------ check
@@ -161,6 +191,11 @@ def check(text: str, facts: FactSheet, lexicon: Lexicon) -> list[str]:
     for match in lexicon.match_names(text):
         if match.product_id not in facts.product_ids | named_by_facts:
             problems.append(f"product {match.name!r} is not in this turn's facts")
+    if not text.isascii():
+        low_text = text.lower()
+        for name, pid in facts.other_names.items():
+            if name.lower() in low_text and pid not in facts.product_ids:
+                problems.append(f"product {name!r} is not in this turn's facts")
     for brand_low, brand in lexicon.brands.items():
         if re.search(rf"\b{re.escape(brand_low)}\b", text.lower()) and brand_low not in low_corpus:
             problems.append(f"brand {brand} is not in this turn's facts")
@@ -180,7 +215,15 @@ def check(text: str, facts: FactSheet, lexicon: Lexicon) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
+def _negative_stock(text: str) -> bool:
+    return bool(
+        NEGATIVE_STOCK.search(text) or (not text.isascii() and NEGATIVE_STOCK_ZH.search(text))
+    )
+
+
 def _positive_stock(text: str) -> bool:
+    if not text.isascii() and POSITIVE_STOCK_ZH.search(text):
+        return True
     for m in POSITIVE_STOCK.finditer(text):
         clause = re.split(r"[.!?;:,]|\bbut\b", text[: m.start()])[-1]
         if not re.search(r"\b(not|no|never|none)\b|n'?t\b", clause, re.I):
@@ -192,8 +235,8 @@ def _stock_problems(
     text: str, facts: FactSheet, corpus: str, lex: Lexicon | None = None
 ) -> list[str]:
     problems: list[str] = []
-    negative, positive = bool(NEGATIVE_STOCK.search(text)), _positive_stock(text)
-    said_by_facts = bool(NEGATIVE_STOCK.search(corpus))  # "size 12 out of stock"
+    negative, positive = _negative_stock(text), _positive_stock(text)
+    said_by_facts = _negative_stock(corpus)  # "size 12 out of stock"
     if negative and not (facts.out_of_stock_any or facts.nothing_found or said_by_facts):
         problems.append("says something is unavailable; the facts don't")
     if positive and not facts.in_stock_any and (facts.out_of_stock_any or facts.nothing_found):
@@ -203,7 +246,7 @@ def _stock_problems(
             continue  # products named one by one are checked one by one
         if _positive_stock(clause) and facts.out_of_stock_any:
             problems.append("says they all are in stock; one isn't")
-        if NEGATIVE_STOCK.search(clause) and facts.in_stock_any:
+        if _negative_stock(clause) and facts.in_stock_any:
             problems.append("says none are in stock; one is")
     return problems
 
@@ -232,6 +275,12 @@ def _mentions(text: str, facts: FactSheet, lex: Lexicon) -> list[tuple[int, int,
         for needle in needles:
             for m in re.finditer(rf"(?<![\w-]){re.escape(needle)}(?![\w-])", low):
                 spans.append((m.start(), m.end(), pid))
+        # Its names in other languages: Chinese runs on without spaces ("SkyView 双人帐篷在"),
+        # so only a Latin letter or digit next to it makes it part of another word.
+        for other in facts.said_names.get(pid, []):
+            needle = other.lower()
+            for m in re.finditer(rf"(?<![0-9a-z-]){re.escape(needle)}(?![0-9a-z-])", low):
+                spans.append((m.start(), m.end(), pid))
     spans.sort()
     merged: list[tuple[int, int, str]] = []
     for start, end, pid in spans:
@@ -244,10 +293,10 @@ def _mentions(text: str, facts: FactSheet, lex: Lexicon) -> list[tuple[int, int,
     return merged
 
 
-_BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n")
+_BOUNDARY = re.compile(r"[.!?;](?=\s|$)|\n|[。！？；]")
 # Before the first product named, a colon ends a lead-in too: "I found 3: the X, ..." counts
 # the list, it says nothing of the X alone.
-_LEAD_IN = re.compile(r"[.!?;:](?=\s|$)|\n")
+_LEAD_IN = re.compile(r"[.!?;:](?=\s|$)|\n|[。！？；：]")
 # A part naming a product and then only these ("the SkyView and the Alpine are ..."):
 # what follows is said of both.
 _JOINERS = frozenset("and or the a an both either neither nor as well plus with".split())
@@ -287,7 +336,8 @@ def segments(text: str, facts: FactSheet, lex: Lexicon) -> list[tuple[frozenset[
         for s, e, q in mentions:
             if q == pid and cuts[i] <= s < stop:
                 body = body.replace(text[s:e], " ")
-        if i + 1 < len(firsts) and firsts[i + 1][2] != pid and set(tokens(body)) <= _JOINERS:
+        joined = set(tokens(body)) <= _JOINERS and not _HAN.search(body)
+        if i + 1 < len(firsts) and firsts[i + 1][2] != pid and joined:
             pending.add(pid)
             continue
         out.append((frozenset({pid} | pending), body))
@@ -314,13 +364,13 @@ def _product_problems(text: str, facts: FactSheet, lex: Lexicon) -> list[str]:
                 stock = facts.stock.get(pid)
                 if stock is None:
                     continue
-                negative = NEGATIVE_STOCK.search(clause)
+                negative = _negative_stock(clause)
                 if stock == 0 and _positive_stock(clause) and not negative:
                     problems.append(f"says the {name} is in stock; it isn't")
                 if (
                     stock > 0
                     and negative
-                    and not re.search(r"\bsize\b|\bin\s+\w+\s+out\s+of\s+stock", clause)
+                    and not re.search(r"\bsize\b|\bin\s+\w+\s+out\s+of\s+stock|码", clause)
                 ):
                     problems.append(f"says the {name} is unavailable; it isn't")
             for pattern, place, what in (

@@ -102,9 +102,14 @@ _NUMBER_WORD = re.compile(
 )
 
 
+# Chinese punctuation takes no space after it; NFKC would make "$140，12 码" "$140,12".
+_CJK_PUNCT = str.maketrans({"，": ", ", "；": "; ", "：": ": ", "、": ", "})
+
+
 def normalize(text: str) -> str:
     """One spelling for the checks: NFKC, straight quotes, number words as digits."""
     if not text.isascii():
+        text = text.translate(_CJK_PUNCT)
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _ONE_MONEY.sub(r"1 \1", text)
     if _NUMBER_WORD.search(text):

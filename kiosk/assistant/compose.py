@@ -6,6 +6,10 @@ rewrite the reply ('full'); the check stage accepts its words only if every pric
 number, aisle, product and brand is in this turn's facts. A model that is slow,
 down or wrong costs niceness, never truth.
 
+A turn in a language the model isn't allowed to phrase (`assistant.phrasing_languages`,
+English only by default: the bundled models can't write Chinese) gets the checked
+template as it is.
+
 Early speech is decided here too: with 'lead' or 'off' the checked facts stand as
 they are, so a voice may start on them at once; with 'full' it waits for the rewrite.
 """
@@ -129,6 +133,8 @@ class Composer:
             on_chunk(reply.text)
         if self.chat is None or mode == PhrasingMode.OFF or reply.intent == Intent.GREETING:
             return
+        if u.lang not in self.cfg.assistant.phrasing_languages:
+            return  # a model that can't write this language: the checked template stands
         started = time.perf_counter()
         try:
             text = (

@@ -21,6 +21,7 @@ from kiosk.assistant.intents.files import load_intent_model
 from kiosk.assistant.intents.model import IntentModel
 from kiosk.assistant.intents.route import classify, needed
 from kiosk.assistant.meaning import Meaning, current_meaning
+from kiosk.assistant.phrases import Phrases
 from kiosk.assistant.record import record_turn
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
@@ -34,7 +35,7 @@ from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.llm.base import ChatModel, Progress
 from kiosk.llm.loader import Report, load_embedder_or_words, load_or_templates, model_wanted
-from kiosk.text.language import EN, detect
+from kiosk.text.language import EN, ZH, detect
 from kiosk.text.privacy import redact
 
 if TYPE_CHECKING:
@@ -45,7 +46,16 @@ log = logging.getLogger(__name__)
 # A request longer than this is read only this far (at a word boundary): what a shopper
 # asks fits, and nothing long is ever echoed back whole.
 MAX_REQUEST_CHARS = 400
-LONG_REQUEST = "That was a long request, so I went by its beginning; ask one thing at a time."
+SAY = Phrases(
+    "pipeline",
+    {
+        "long_request": {
+            EN: "That was a long request, so I went by its beginning; ask one thing at a time.",
+            ZH: "您的问题比较长，我按开头部分来理解；请一次问一件事。",
+        },
+    },
+)
+LONG_REQUEST = SAY(EN, "long_request")
 
 
 def cut_request(text: str, limit: int = MAX_REQUEST_CHARS) -> tuple[str, bool]:
@@ -207,8 +217,9 @@ class Assistant:
         reply.slots = u.slots()
         reply.lang = u.lang
         if cut:
-            reply.text = f"{LONG_REQUEST} {reply.text}"
-            outcome.facts.add(LONG_REQUEST)
+            said = SAY(u.lang, "long_request")
+            reply.text = f"{said}{' ' if u.lang == EN else ''}{reply.text}"
+            outcome.facts.add(said)
         self._compose(u, outcome, lex, timings, on_chunk, spoken)
         session.turns += 1
         session.last_request = redact(text)[:200]

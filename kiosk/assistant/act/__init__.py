@@ -15,10 +15,12 @@ from kiosk.assistant.act.info import InfoHandler, LocateHandler
 from kiosk.assistant.act.policy import PolicyHandler
 from kiosk.assistant.act.service import ServiceHandler
 from kiosk.assistant.act.suggest import SuggestHandler
+from kiosk.assistant.phrases import Phrases
 from kiosk.assistant.reply import Action, ActionKind, Intent, Reply
 from kiosk.assistant.session import Session
 from kiosk.assistant.understand import Understanding
 from kiosk.catalog.repository import Catalog
+from kiosk.text.language import EN, ZH
 
 HANDLERS: tuple[type[Handler], ...] = (
     FindHandler,
@@ -29,10 +31,17 @@ HANDLERS: tuple[type[Handler], ...] = (
     ServiceHandler,
     SuggestHandler,
 )
-UNKNOWN_LOYALTY = (
-    "I couldn't find that loyalty number. Please check it, or a member of staff can help "
-    "with your membership."
+SAY = Phrases(
+    "act",
+    {
+        "unknown_loyalty": {
+            EN: "I couldn't find that loyalty number. Please check it, or a member of staff "
+            "can help with your membership.",
+            ZH: "没有找到这个会员卡号。请核对一下，或请店员帮您处理会员事宜。",
+        },
+    },
 )
+UNKNOWN_LOYALTY = SAY(EN, "unknown_loyalty")
 
 __all__ = ["HANDLERS", "ActContext", "Actor", "Handler", "Outcome", "apply_loyalty"]
 
@@ -59,15 +68,20 @@ class Actor:
                     Action(ActionKind.LOYALTY, "", "membership tier applied for this session")
                 )
             elif u.loyalty_only:
-                return Outcome(Reply(Intent.RECOMMEND, UNKNOWN_LOYALTY))
+                text = SAY(u.lang, "unknown_loyalty")
+                return Outcome(Reply(Intent.RECOMMEND, text, lang=u.lang))
         if u.start_over and u.intent == Intent.GREETING:
             s.reset()
             actions.append(Action(ActionKind.SESSION_RESET))
         outcome = self.handlers[u.intent].act(u, s)
         outcome.reply.actions = actions + outcome.reply.actions
+        outcome.reply.lang = u.lang
         if outcome.reply.products and (u.size or u.features):
             shown = self.ctx.catalog.products([c.id for c in outcome.reply.products])
-            fit_cards(outcome.reply.products, shown, u.size, u.features)
+            fit_cards(outcome.reply.products, shown, u.size, u.features, u.lang)
+        if u.lang != EN:
+            # A product the reply names in this language must be one of its own.
+            outcome.facts.other_names = self.ctx.catalog.translated_words(u.lang).names
         return outcome
 
 

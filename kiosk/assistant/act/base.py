@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from kiosk.assistant.checker import FactSheet
+from kiosk.assistant.facts import spec_label
 from kiosk.assistant.meaning import Meaning
+from kiosk.assistant.phrases import Phrases
 from kiosk.assistant.quote import Held, quotable
 from kiosk.assistant.reply import Card, Intent, Reply, Source, SourceKind
 from kiosk.assistant.session import Session
@@ -21,13 +23,65 @@ from kiosk.assistant.understand import Understanding, kind_of
 from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.records import Product, format_price
 from kiosk.catalog.repository import Catalog
+from kiosk.text.language import EN, ZH
 
-WHAT_I_DO = (
-    "I can find products and tell you their price, whether they're in stock and which aisle "
-    "they're in, answer questions about them, explain store policies like returns, or call a "
-    "member of staff."
+SAY = Phrases(
+    "act.base",
+    {
+        "what_i_do": {
+            EN: "I can find products and tell you their price, whether they're in stock and "
+            "which aisle they're in, answer questions about them, explain store policies like "
+            "returns, or call a member of staff.",
+            ZH: "我可以帮您找商品，告诉您价格、库存情况和所在通道，解答商品方面的问题，"
+            "介绍退货等门店政策，或为您呼叫店员。",
+        },
+        "examples": {
+            EN: 'For example: "tents under $300", "where are the sleeping bags?" or '
+            '"talk to a person".',
+            ZH: "例如：“$300 以下的帐篷”、“睡袋在哪里？”或“我想找店员”。",
+        },
+        "in_stock": {EN: "in stock", ZH: "有货"},
+        "out_of_stock": {EN: "out of stock", ZH: "缺货"},
+        "variant_in_stock": {EN: "{label} in stock", ZH: "{label}有货"},
+        "variant_out_of_stock": {EN: "{label} out of stock", ZH: "{label}缺货"},
+        "not_made_in": {EN: "not made in {label}", ZH: "没有{label}的款式"},
+        "size": {EN: "size {size}", ZH: "{size} 码"},
+        "color_size": {EN: "{color} {size}", ZH: "{color} {size}"},
+        "aisle": {EN: "aisle {aisle}", ZH: "{aisle} 号通道"},
+        "aisle_shelf": {EN: "aisle {aisle}, shelf {shelf}", ZH: "{aisle} 号通道 {shelf} 层"},
+        "line": {EN: "the {name}, {price}, {stock}", ZH: "{name}，{price}，{stock}"},
+        "line_where": {
+            EN: "the {name}, {price}, {stock}, {where}",
+            ZH: "{name}，{price}，{stock}，{where}",
+        },
+        "spec": {EN: "{label}: {value}", ZH: "{label}：{value}"},
+        # Joining a reply's parts: lines of a list, and the end of a sentence.
+        "list": {EN: "; ", ZH: "；"},
+        "stop": {EN: ".", ZH: "。"},
+    },
 )
-EXAMPLES = 'For example: "tents under $300", "where are the sleeping bags?" or "talk to a person".'
+# Colours as a Chinese reply says them; a colour not here is said as the catalog has it.
+COLORS_ZH = {
+    "black": "黑色",
+    "white": "白色",
+    "grey": "灰色",
+    "gray": "灰色",
+    "brown": "棕色",
+    "blue": "蓝色",
+    "navy": "藏青色",
+    "green": "绿色",
+    "olive": "橄榄绿",
+    "red": "红色",
+    "orange": "橙色",
+    "yellow": "黄色",
+    "khaki": "卡其色",
+    "beige": "米色",
+    "purple": "紫色",
+    "pink": "粉色",
+    "silver": "银色",
+}
+WHAT_I_DO = SAY(EN, "what_i_do")
+EXAMPLES = SAY(EN, "examples")
 
 
 @dataclass
@@ -58,7 +112,9 @@ class Handler(Protocol):
     def act(self, u: Understanding, s: Session) -> Outcome: ...
 
 
-def stock_phrase(p: Product, size: str | None = None, color: str | None = None) -> str:
+def stock_phrase(
+    p: Product, size: str | None = None, color: str | None = None, lang: str = EN
+) -> str:
     """'in stock' / 'out of stock', or per variant when a size or colour was asked."""
     if (size or color) and p.variants:
         matching = [
@@ -67,21 +123,38 @@ def stock_phrase(p: Product, size: str | None = None, color: str | None = None) 
             if (not size or v.size.lower() == size.lower())
             and (not color or v.color.lower() == color.lower())
         ]
-        label = " ".join(x for x in (color, f"size {size}" if size else None) if x)
+        label = variant_label(color, size, lang)
         if not matching:
-            return f"not made in {label}"
-        return (
-            f"{label} in stock" if any(v.stock > 0 for v in matching) else f"{label} out of stock"
-        )
-    return "in stock" if p.in_stock else "out of stock"
+            return SAY(lang, "not_made_in", label=label)
+        in_stock = any(v.stock > 0 for v in matching)
+        return SAY(lang, "variant_in_stock" if in_stock else "variant_out_of_stock", label=label)
+    return SAY(lang, "in_stock" if p.in_stock else "out_of_stock")
 
 
-def where(p: Product) -> str:
-    return f"aisle {p.aisle}" + (f", shelf {p.shelf}" if p.shelf else "") if p.aisle else ""
+def variant_label(color: str | None, size: str | None, lang: str = EN) -> str:
+    """'Black size 10' ('黑色 10 码'): the variant a shopper asked for."""
+    said_size = SAY(lang, "size", size=size) if size else ""
+    said_color = color or ""
+    if color and lang == ZH:
+        said_color = COLORS_ZH.get(color.lower(), color)
+    if said_color and said_size:
+        return SAY(lang, "color_size", color=said_color, size=said_size)
+    return said_color or said_size
+
+
+def where(p: Product, lang: str = EN) -> str:
+    if not p.aisle:
+        return ""
+    if p.shelf:
+        return SAY(lang, "aisle_shelf", aisle=p.aisle, shelf=p.shelf)
+    return SAY(lang, "aisle", aisle=p.aisle)
 
 
 def fact_sheet(products: list[Product], texts: list[str]) -> FactSheet:
-    """The facts a reply about these products may state: their rows and the texts given."""
+    """The facts a reply about these products may state: their rows and the texts given.
+
+    A product's words in the store's other languages (its Chinese name and category)
+    are facts too, so a reply in that language may name it as the store does."""
     sheet = FactSheet()
     for p in products:
         sheet.product_ids.add(p.id)
@@ -97,6 +170,12 @@ def fact_sheet(products: list[Product], texts: list[str]) -> FactSheet:
             f"{p.name} {p.brand} {p.category} {format_price(p.price_cents)} "
             f"aisle {p.aisle} shelf {p.shelf} {'in stock' if p.in_stock else 'out of stock'}"
         )
+        for _lang, said in sorted(p.translations.items()):
+            name, category = said.get("name", ""), said.get("category", "")
+            if name and name != p.name:
+                sheet.said_names.setdefault(p.id, []).append(name)
+            if name or category:
+                sheet.add(" ".join(x for x in (name, category) if x))
         sheet.in_stock_any |= p.in_stock
         sheet.out_of_stock_any |= not p.in_stock
     for t in texts:
@@ -104,23 +183,43 @@ def fact_sheet(products: list[Product], texts: list[str]) -> FactSheet:
     return sheet
 
 
-def product_line(p: Product, u: Understanding | None = None) -> str:
-    """'the SkyView 2-Person Tent, $200, in stock, aisle 1, shelf C'."""
-    stock = stock_phrase(p, u.size if u else None, u.color if u else None)
-    loc = where(p)
-    return f"the {p.name}, {format_price(p.price_cents)}, {stock}" + (f", {loc}" if loc else "")
+def product_line(p: Product, u: Understanding | None = None, lang: str | None = None) -> str:
+    """'the SkyView 2-Person Tent, $200, in stock, aisle 1, shelf C' (in the language of
+    the request: 'SkyView 双人帐篷，$200，有货，1 号通道 C 层')."""
+    lang = lang or (u.lang if u else EN)
+    stock = stock_phrase(p, u.size if u else None, u.color if u else None, lang)
+    loc = where(p, lang)
+    name, price = p.said("name", lang), format_price(p.price_cents)
+    if loc:
+        return SAY(lang, "line_where", name=name, price=price, stock=stock, where=loc)
+    return SAY(lang, "line", name=name, price=price, stock=stock)
 
 
 def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def cards(products: list[Product], facts: dict[str, str] | None = None) -> list[Card]:
-    return [Card.of(p, (facts or {}).get(p.id, key_fact(p))) for p in products]
+def cards(
+    products: list[Product], facts: dict[str, str] | None = None, lang: str = EN
+) -> list[Card]:
+    """Product cards, their names, categories and key facts in the reply's language."""
+    out = []
+    for p in products:
+        card = Card.of(p, (facts or {}).get(p.id, key_fact(p, lang=lang)))
+        if lang != EN:
+            card = dataclasses.replace(
+                card, name=p.said("name", lang), category=p.said("category", lang)
+            )
+        out.append(card)
+    return out
 
 
 def fit_cards(
-    reply_cards: list[Card], products: list[Product], size: str | None, features: Sequence[str]
+    reply_cards: list[Card],
+    products: list[Product],
+    size: str | None,
+    features: Sequence[str],
+    lang: str = EN,
 ) -> None:
     """Cards say what was asked: the stock of the asked size (2 left in size 10, not 8
     over every size), and the fact about the asked feature."""
@@ -133,10 +232,12 @@ def fit_cards(
             sized = [v for v in p.variants if v.size and v.size.lower() == size.lower()]
             if sized:
                 card = dataclasses.replace(
-                    card, stock=sum(v.stock for v in sized), variant=f"size {sized[0].size}"
+                    card,
+                    stock=sum(v.stock for v in sized),
+                    variant=SAY(lang, "size", size=sized[0].size),
                 )
         if features:
-            fact = key_fact(p, features)
+            fact = key_fact(p, features, lang)
             if fact and fact != card.fact:
                 card = dataclasses.replace(card, fact=fact)
         reply_cards[i] = card
@@ -146,13 +247,14 @@ def product_source(p: Product) -> Source:
     return Source(SourceKind.PRODUCT, p.id, p.name)
 
 
-def about(intent: Intent, text: str, products: list[Product]) -> Outcome:
+def about(intent: Intent, text: str, products: list[Product], lang: str = EN) -> Outcome:
     """A reply about some products: their cards, each as a source, and the fact sheet."""
     sources = [product_source(p) for p in products]
-    return Outcome(Reply(intent, text, cards(products), sources), fact_sheet(products, [text]))
+    reply = Reply(intent, text, cards(products, lang=lang), sources, lang=lang)
+    return Outcome(reply, fact_sheet(products, [text]))
 
 
-def key_fact(p: Product, features: Sequence[str] = ()) -> str:
+def key_fact(p: Product, features: Sequence[str] = (), lang: str = EN) -> str:
     """One fact for a product card, from its specs (that pass the quote check): the
     one about what the shopper asked for ("waterproof": the rainfly's rating), else
     the product's defining one (capacity, temperature rating, weight)."""
@@ -163,10 +265,10 @@ def key_fact(p: Product, features: Sequence[str] = ()) -> str:
             text = f"{key} {value}".lower()
             value_ok = str(value).strip() and quotable(str(value), "specs", Held.of(p))
             if stem and stem in text and value_ok:
-                return f"{key.replace('_', ' ')}: {value}"
+                return SAY(lang, "spec", label=spec_label(key, lang), value=value)
     for key in ("capacity", "temperature_rating", "rainfly_waterproof_rating", "weight"):
         if key in a and str(a[key]).strip() and quotable(str(a[key]), "specs", Held.of(p)):
-            return f"{key.replace('_', ' ')}: {a[key]}"
+            return SAY(lang, "spec", label=spec_label(key, lang), value=a[key])
     return ""
 
 

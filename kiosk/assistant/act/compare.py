@@ -15,11 +15,32 @@ from kiosk.assistant.act.base import (
     where,
 )
 from kiosk.assistant.act.find import search_relaxed
+from kiosk.assistant.facts import spec_label
+from kiosk.assistant.phrases import Phrases
 from kiosk.assistant.quote import Held, quotable
 from kiosk.assistant.reply import Intent, Reply, Source, SourceKind
 from kiosk.assistant.session import Session
 from kiosk.assistant.understand import Understanding
 from kiosk.catalog.records import format_price
+from kiosk.text.language import EN, ZH
+
+SAY_COMPARE = Phrases(
+    "act.compare",
+    {
+        "which": {
+            EN: "Which two products would you like to compare? Tell me their names.",
+            ZH: "您想比较哪两件商品？请告诉我它们的名称。",
+        },
+        "is": {EN: "The {name} is {price}, {stock}.", ZH: "{name}：{price}，{stock}。"},
+        "is_with": {
+            EN: "The {name} is {price}, {stock}, {specs}.",
+            ZH: "{name}：{price}，{stock}，{specs}。",
+        },
+        "spec": {EN: "{label} {value}", ZH: "{label} {value}"},
+        "specs_and": {EN: ", ", ZH: "，"},
+        "cheaper": {EN: "The {name} is the cheaper one.", ZH: "{name} 更便宜。"},
+    },
+)
 
 COMPARE_KEYS = (
     "capacity",
@@ -43,7 +64,7 @@ class CompareHandler:
         self.ctx = ctx
 
     def act(self, u: Understanding, s: Session) -> Outcome:
-        catalog = self.ctx.catalog
+        catalog, lang = self.ctx.catalog, u.lang
         products = catalog.products(
             [m.product_id for m in sorted(u.products, key=lambda m: m.position)]
         )
@@ -57,8 +78,8 @@ class CompareHandler:
             products += [p for p in found if p.id not in {q.id for q in products}]
         products = products[:3]
         if len(products) < 2:
-            text = "Which two products would you like to compare? Tell me their names."
-            return Outcome(Reply(Intent.COMPARE, text, cards(products)))
+            text = SAY_COMPARE(lang, "which")
+            return Outcome(Reply(Intent.COMPARE, text, cards(products, lang=lang), lang=lang))
         s.shown = [p.id for p in products]
         s.focus = []
         # Spec values are catalog text: one that fails the quote check is not shown.
@@ -73,34 +94,39 @@ class CompareHandler:
         }
         keys = [k for k in COMPARE_KEYS if sum(1 for p in products if k in specs[p.id]) >= 2]
         table = [
-            ["", *[p.name for p in products]],
-            ["price", *[format_price(p.price_cents) for p in products]],
-            ["stock", *[stock_phrase(p) for p in products]],
-            ["where", *[where(p) or "-" for p in products]],
+            ["", *[p.said("name", lang) for p in products]],
+            [spec_label("price", lang), *[format_price(p.price_cents) for p in products]],
+            [spec_label("stock", lang), *[stock_phrase(p, lang=lang) for p in products]],
+            [spec_label("where", lang), *[where(p, lang) or "-" for p in products]],
         ]
         table += [
-            [k.replace("_", " "), *[specs[p.id].get(k, "-") for p in products]] for k in keys[:4]
+            [spec_label(k, lang), *[specs[p.id].get(k, "-") for p in products]] for k in keys[:4]
         ]
         parts = []
         for p in products:
-            said = ", ".join(
-                f"{k.replace('_', ' ')} {specs[p.id][k]}" for k in keys[:3] if k in specs[p.id]
+            said = SAY_COMPARE(lang, "specs_and").join(
+                SAY_COMPARE(lang, "spec", label=spec_label(k, lang), value=specs[p.id][k])
+                for k in keys[:3]
+                if k in specs[p.id]
             )
+            name, price = p.said("name", lang), format_price(p.price_cents)
+            stock = stock_phrase(p, lang=lang)
             parts.append(
-                f"The {p.name} is {format_price(p.price_cents)}, {stock_phrase(p)}"
-                + (f", {said}" if said else "")
-                + "."
+                SAY_COMPARE(lang, "is_with", name=name, price=price, stock=stock, specs=said)
+                if said
+                else SAY_COMPARE(lang, "is", name=name, price=price, stock=stock)
             )
         cheaper = min(products, key=lambda p: p.price_cents)
         if len({p.price_cents for p in products}) > 1:
-            parts.append(f"The {cheaper.name} is the cheaper one.")
-        text = " ".join(parts)
+            parts.append(SAY_COMPARE(lang, "cheaper", name=cheaper.said("name", lang)))
+        text = (" " if lang == EN else "").join(parts)
         reply = Reply(
             Intent.COMPARE,
             text,
-            cards(products),
+            cards(products, lang=lang),
             [product_source(p) for p in products]
             + [Source(SourceKind.SPECS, p.id, f"{p.name} specs") for p in products],
         )
         reply.table = table
+        reply.lang = lang
         return Outcome(reply, fact_sheet(products, [text]))

@@ -21,6 +21,8 @@ from dataclasses import replace
 from typing import ClassVar
 
 from kiosk.assistant.act.base import (
+    COLORS_ZH,
+    SAY,
     ActContext,
     Outcome,
     about,
@@ -29,6 +31,7 @@ from kiosk.assistant.act.base import (
     product_line,
 )
 from kiosk.assistant.meaning import Meaning
+from kiosk.assistant.phrases import Phrases
 from kiosk.assistant.quote import Held
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
@@ -36,7 +39,61 @@ from kiosk.assistant.understand import FEATURE_WORDS, Understanding, kind_of
 from kiosk.catalog.records import Product, format_price
 from kiosk.catalog.search import SearchFilters
 from kiosk.llm.embed import Vectors
+from kiosk.text.language import EN, ZH
 from kiosk.text.words import singular, words
+
+SAY_FIND = Phrases(
+    "act.find",
+    {
+        "none": {
+            EN: "Sorry, we don't have {thing} in our catalog. "
+            "I can call a member of staff if you'd like help.",
+            ZH: "抱歉，本店目前没有{thing}。如需帮助，我可以为您呼叫店员。",
+        },
+        "that": {EN: "that", ZH: "这类商品"},
+        "found_one": {EN: "I found one: ", ZH: "找到 1 件："},
+        "found": {EN: "I found {n}: ", ZH: "找到 {n} 件："},
+        "found_first": {
+            EN: "I found {n} (showing the first {shown}): ",
+            ZH: "找到 {n} 件（先列出前 {shown} 件）：",
+        },
+        "closest_one": {
+            EN: "We don't have {want}. The closest is: ",
+            ZH: "本店没有{want}。最接近的是：",
+        },
+        "closest": {
+            EN: "We don't have {want}. The closest are: ",
+            ZH: "本店没有{want}。最接近的有：",
+        },
+        "more_help": {
+            EN: " I can call a member of staff if you'd like more help.",
+            ZH: "如需更多帮助，我可以为您呼叫店员。",
+        },
+        "least": {EN: "That's the least expensive we have: ", ZH: "这已是本店最便宜的了："},
+        "only": {EN: "That's our only {want}: ", ZH: "这是本店唯一的{want}："},
+        "cheapest": {EN: "That's our cheapest {want}: ", ZH: "这是本店最便宜的{want}："},
+        "cheapest_kind": {
+            EN: "{line}. The cheapest {kind} we have is {other}",
+            ZH: "{line}。本店最便宜的{kind}是 {other}",
+        },
+        "closest_in": {
+            EN: "The closest we have in {category}: ",
+            ZH: "本店{category}中最接近的：",
+        },
+        "nearest": {
+            EN: "We don't carry {thing}. The nearest we have: {lines}. "
+            "I can call a member of staff if you'd like help.",
+            ZH: "本店没有{thing}。最接近的有：{lines}。如需帮助，我可以为您呼叫店员。",
+        },
+        # What was asked, as a Chinese reply echoes it ("$300 以下的 4 人帐篷").
+        "for_people": {EN: "for {n} people", ZH: "{n} 人"},
+        "in_size": {EN: "in size {size}", ZH: "{size} 码"},
+        "between": {EN: "between {low} and {high}", ZH: "{low} 到 {high} 之间"},
+        "under": {EN: "under {price}", ZH: "{price} 以下"},
+        "over": {EN: "over {price}", ZH: "{price} 以上"},
+        "qualified": {EN: "{thing} {said}", ZH: "{said}的{thing}"},
+    },
+)
 
 # Cosine thresholds of the bundled all-MiniLM-L6-v2 between a request and a product's
 # name and category, measured on the tuning half of tests/data/search/own_words.json
@@ -90,7 +147,8 @@ def find(ctx: ActContext, u: Understanding, s: Session) -> Outcome:
     s.query, s.category, s.kind, s.brand = u.query, u.category, u.kind, u.brand
     s.min_price_cents, s.max_price_cents = u.min_price_cents, u.max_price_cents
     s.size, s.color, s.capacity, s.features = u.size, u.color, u.capacity, list(u.features)
-    want = describe_request(u)
+    lang = u.lang
+    want = describe_request(u) if lang == EN else describe_request_in(ctx, u, lang)
     if not results and not anchored_request(u) and ctx.meaning() is not None:
         return _nothing_fits(ctx, u, s, want)
     if not results:
@@ -98,30 +156,30 @@ def find(ctx: ActContext, u: Understanding, s: Session) -> Outcome:
         sheet.nothing_found = True
         # Echo what was asked when it names a kind of product; not a whole sentence.
         echo = bool(u.category or u.kind or u.brand) or len(words(u.query)) <= 3
-        thing = want if echo else "that"
-        text = (
-            f"Sorry, we don't have {thing} in our catalog. "
-            "I can call a member of staff if you'd like help."
-        )
-        return Outcome(Reply(Intent.FIND_PRODUCT, text), sheet)
+        thing = want if echo else SAY_FIND(lang, "that")
+        text = SAY_FIND(lang, "none", thing=thing)
+        return Outcome(Reply(Intent.FIND_PRODUCT, text, lang=lang), sheet)
     shown = results[: ctx.limit]
     s.shown = [p.id for p in shown]
     s.focus = [shown[0].id] if len(shown) == 1 else []
-    why = why_it_fits(ctx, u, shown[:3]) if not relaxed else {}
+    # Why it fits quotes the English description: a reply in another language leaves it out.
+    why = why_it_fits(ctx, u, shown[:3]) if not relaxed and lang == EN else {}
     lines = [_with_why(product_line(p, u), why.get(p.id)) for p in shown[:3]]
     if relaxed and u.refinement == "cheaper":
         head, shown, lines = _cheapest_said(ctx, u, shown)
         s.shown, s.focus = [p.id for p in shown], [shown[0].id]
     elif relaxed:
-        head = f"We don't have {want}. The closest {'is' if len(shown) == 1 else 'are'}: "
+        head = SAY_FIND(lang, "closest_one" if len(shown) == 1 else "closest", want=want)
     elif len(shown) == 1:
-        head = "I found one: "
+        head = SAY_FIND(lang, "found_one")
+    elif len(shown) > 3:
+        head = SAY_FIND(lang, "found_first", n=len(shown), shown=3)
     else:
-        head = f"I found {len(shown)}{' (showing the first 3)' if len(shown) > 3 else ''}: "
-    text = head + "; ".join(lines) + "."
+        head = SAY_FIND(lang, "found", n=len(shown))
+    text = head + SAY(lang, "list").join(lines) + SAY(lang, "stop")
     if relaxed and u.refinement != "cheaper":
-        text += " I can call a member of staff if you'd like more help."
-    outcome = about(Intent.FIND_PRODUCT, cap(text), shown)
+        text += SAY_FIND(lang, "more_help")
+    outcome = about(Intent.FIND_PRODUCT, cap(text), shown, lang)
     outcome.facts.add(want)
     outcome.reply.by_meaning = not anchored_request(u) and ctx.meaning() is not None
     return outcome
@@ -133,18 +191,27 @@ def _cheapest_said(
     """ "cheaper ones?" when nothing asked for is cheaper: say it is the cheapest (or the
     only) one that fits, and name the cheapest of its kind without the other asks ("a
     tent for 4": the only 4-person tent is $250; the cheapest tent is $200)."""
+    lang = u.lang
     first = min(shown, key=lambda p: p.price_cents)
     unpriced = replace(u, min_price_cents=None, max_price_cents=None, sort=None)
     fitting = _search_once(ctx, unpriced)
-    want = describe_request(unpriced)
     loose = replace(unpriced, capacity=None, size=None, color=None, features=[])
     cheaper = [p for p in _search_once(ctx, loose) if p.price_cents < first.price_cents]
     if not cheaper or loose == unpriced:
-        return "That's the least expensive we have: ", [first], [product_line(first, u)]
+        return SAY_FIND(lang, "least"), [first], [product_line(first, u)]
     alt = min(cheaper, key=lambda p: p.price_cents)
-    want, kind = _one(want), _one(describe_request(loose))
-    lead = f"That's our only {want}: " if len(fitting) <= 1 else f"That's our cheapest {want}: "
-    said = f"{product_line(first, u)}. The cheapest {kind} we have is {product_line(alt, loose)}"
+    if lang == EN:
+        want, kind = _one(describe_request(unpriced)), _one(describe_request(loose))
+    else:  # (no plural to take off)
+        want, kind = describe_request_in(ctx, unpriced, lang), describe_request_in(ctx, loose, lang)
+    lead = SAY_FIND(lang, "only" if len(fitting) <= 1 else "cheapest", want=want)
+    said = SAY_FIND(
+        lang,
+        "cheapest_kind",
+        line=product_line(first, u),
+        kind=kind,
+        other=product_line(alt, loose),
+    )
     return lead, [first, alt], [said]
 
 
@@ -182,8 +249,9 @@ def _with_why(line: str, said: str | None) -> str:
 def _nothing_fits(ctx: ActContext, u: Understanding, s: Session, want: str) -> Outcome:
     """Nothing the store sells fits: say so, offer what is nearest in meaning, and label
     the turn out_of_scope (unmet demand in the insights)."""
+    lang = u.lang
     echo = len(words(u.query)) <= 4
-    thing = want if echo else "that"
+    thing = want if echo else SAY_FIND(lang, "that")
     near, _ = nearby(ctx, u)
     if len(near) >= NEARBY and len({p.category for p in near}) == 1:
         # Below FIT each, but all the nearest agree on one kind of product ("knapsack for
@@ -191,27 +259,25 @@ def _nothing_fits(ctx: ActContext, u: Understanding, s: Session, want: str) -> O
         s.shown = [p.id for p in near]
         s.focus = []
         lines = [product_line(p, u) for p in near]
-        text = f"The closest we have in {near[0].category.lower()}: " + "; ".join(lines) + "."
-        outcome = about(Intent.FIND_PRODUCT, cap(text), near)
+        category = near[0].category.lower() if lang == EN else near[0].said("category", lang)
+        text = (
+            SAY_FIND(lang, "closest_in", category=category)
+            + SAY(lang, "list").join(lines)
+            + SAY(lang, "stop")
+        )
+        outcome = about(Intent.FIND_PRODUCT, cap(text), near, lang)
         outcome.reply.by_meaning = True
         return outcome
     if not near:
-        text = (
-            f"Sorry, we don't have {thing} in our catalog. "
-            "I can call a member of staff if you'd like help."
-        )
+        text = SAY_FIND(lang, "none", thing=thing)
         sheet = fact_sheet([], [text])
         sheet.nothing_found = True
-        return Outcome(Reply(Intent.OUT_OF_SCOPE, text), sheet)
+        return Outcome(Reply(Intent.OUT_OF_SCOPE, text, lang=lang), sheet)
     s.shown = [p.id for p in near]
     s.focus = []
     lines = [product_line(p, u) for p in near]
-    text = (
-        f"We don't carry {thing}. The nearest we have: "
-        + "; ".join(lines)
-        + ". I can call a member of staff if you'd like help."
-    )
-    outcome = about(Intent.OUT_OF_SCOPE, cap(text), near)
+    text = SAY_FIND(lang, "nearest", thing=thing, lines=SAY(lang, "list").join(lines))
+    outcome = about(Intent.OUT_OF_SCOPE, cap(text), near, lang)
     outcome.facts.nothing_found = True
     return outcome
 
@@ -421,6 +487,60 @@ def describe_request(u: Understanding) -> str:
     elif u.min_price_cents is not None:
         parts.append(f"over {format_price(u.min_price_cents)}")
     return " ".join(p for p in parts if p).strip()
+
+
+# The feature words understanding reads (`FEATURE_WORDS`), as a Chinese reply says them.
+FEATURES_ZH = {
+    "waterproof": "防水",
+    "water-resistant": "防泼水",
+    "windproof": "防风",
+    "lightweight": "轻便",
+    "breathable": "透气",
+    "insulated": "保暖",
+    "ultralight": "超轻",
+    "packable": "可收纳",
+    "reflective": "反光",
+    "freestanding": "自立式",
+    "durable": "耐用",
+    "warm": "保暖",
+    "compact": "小巧",
+    "adjustable": "可调节",
+    "padded": "带衬垫",
+    "ventilated": "通风",
+}
+
+
+def describe_request_in(ctx: ActContext, u: Understanding, lang: str) -> str:
+    """What the shopper asked for, in another language: the catalog's own words for it
+    in that language where it has them (a category, a product's name), else as asked."""
+    thing = u.query or ""
+    if u.category:
+        words_in = {en: zh for zh, en in ctx.catalog.translated_words(lang).categories.items()}
+        thing = words_in.get(u.category, thing or u.category)
+    if u.products and not u.query:
+        named = ctx.catalog.products([u.products[0].product_id])
+        thing = named[0].said("name", lang) if named else u.products[0].name
+    thing = thing or u.kind or SAY_FIND(lang, "that")
+    parts = []
+    if u.min_price_cents is not None and u.max_price_cents is not None:
+        low, high = format_price(u.min_price_cents), format_price(u.max_price_cents)
+        parts.append(SAY_FIND(lang, "between", low=low, high=high))
+    elif u.max_price_cents is not None:
+        price = format_price(u.max_price_cents + (1 if u.refinement else 0))
+        parts.append(SAY_FIND(lang, "under", price=price))
+    elif u.min_price_cents is not None:
+        parts.append(SAY_FIND(lang, "over", price=format_price(u.min_price_cents)))
+    if u.size:
+        parts.append(SAY_FIND(lang, "in_size", size=u.size))
+    if u.capacity:
+        parts.append(SAY_FIND(lang, "for_people", n=u.capacity))
+    if u.color:
+        parts.append(COLORS_ZH.get(u.color.lower(), u.color) if lang == ZH else u.color)
+    if u.features:
+        said_as = FEATURES_ZH if lang == ZH else {}
+        parts.append(" ".join(said_as.get(f, f) for f in u.features))
+    said = " ".join(parts)
+    return SAY_FIND(lang, "qualified", said=said, thing=thing) if said else thing
 
 
 # -- product_location ---------------------------------------------------------

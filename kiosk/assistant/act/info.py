@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from kiosk.assistant.act.base import (
+    SAY,
     ActContext,
     Outcome,
     about,
@@ -28,10 +29,58 @@ from kiosk.assistant.facts import (
     review_summary,
     warranty_fact,
 )
+from kiosk.assistant.phrases import Phrases
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
 from kiosk.assistant.understand import Understanding
 from kiosk.catalog.records import Product, format_price
+from kiosk.text.language import EN, ZH
+
+SAY_INFO = Phrases(
+    "act.info",
+    {
+        "category_in": {
+            EN: "{category} are in aisle {aisles}: {items}.",
+            ZH: "{category}在 {aisles} 号通道：{items}。",
+        },
+        "aisles_and": {EN: " and ", ZH: "、"},
+        "on_shelf": {EN: "the {name} on shelf {shelf}", ZH: "{name} 在 {shelf} 层"},
+        "the": {EN: "the {name}", ZH: "{name}"},
+        "which": {
+            EN: "Which product are you looking for? Tell me its name or what it is, "
+            "and I'll tell you where to find it.",
+            ZH: "请问您要找哪件商品？告诉我商品名称或是什么东西，我来告诉您在哪里。",
+        },
+        "is_in": {EN: "The {name} is in {where} ({stock}).", ZH: "{name} 在 {where}（{stock}）。"},
+        "no_aisle": {
+            EN: "The {name} has no aisle in our system yet; a member of staff can show you.",
+            ZH: "{name} 在系统里还没有登记通道；店员可以带您去找。",
+        },
+        "loyalty_first": {
+            EN: "If you enter your loyalty number, I can look up what you bought. "
+            "Or tell me the product's name.",
+            ZH: "输入您的会员卡号，我就能查到您买过的商品。您也可以直接告诉我商品名称。",
+        },
+        "row": {EN: "{price}, {stock}.", ZH: "{price}，{stock}。"},
+        "row_where": {EN: "{price}, {stock}, {where}.", ZH: "{price}，{stock}，{where}。"},
+        "overview": {
+            EN: "The {name} is {row} A member of staff can tell you more about it.",
+            ZH: "{name}：{row}店员可以为您详细介绍。",
+        },
+        "no_detail": {
+            EN: "I don't have that detail for the {name}. It is {row} "
+            "A member of staff can tell you more.",
+            ZH: "关于 {name}，我这里没有这项信息。它的情况：{row}更多详情请问店员。",
+        },
+        "about": {EN: "About the {name}: {text}", ZH: "关于 {name}：{text}"},
+        "price": {EN: "The {name} is {price}.", ZH: "{name} 的价格是 {price}。"},
+        "stock": {EN: "The {name} is {stock}.", ZH: "{name} 目前{stock}。"},
+        "stock_where": {
+            EN: "The {name} is {stock}, {where}.",
+            ZH: "{name} 目前{stock}，在 {where}。",
+        },
+    },
+)
 
 
 class LocateHandler:
@@ -43,7 +92,7 @@ class LocateHandler:
         self.ctx = ctx
 
     def act(self, u: Understanding, s: Session) -> Outcome:
-        limit = self.ctx.limit
+        limit, lang = self.ctx.limit, u.lang
         products = targets(self.ctx, u, s)
         if not products and (u.category or u.query or u.brand):
             products, _ = search_relaxed(
@@ -52,36 +101,43 @@ class LocateHandler:
             if u.category and not u.products:
                 aisles = sorted({p.aisle for p in products if p.aisle})
                 if aisles and len(products) > 1:
-                    text = (
-                        f"{u.category} are in aisle {' and '.join(aisles)}: "
-                        + "; ".join(
-                            f"the {p.name} on shelf {p.shelf}" if p.shelf else f"the {p.name}"
-                            for p in products[:4]
-                        )
-                        + "."
+                    category = u.category
+                    if lang != EN:
+                        same = [p for p in products if p.category == u.category]
+                        category = same[0].said("category", lang) if same else category
+                    items = SAY(lang, "list").join(
+                        SAY_INFO(lang, "on_shelf", name=p.said("name", lang), shelf=p.shelf)
+                        if p.shelf
+                        else SAY_INFO(lang, "the", name=p.said("name", lang))
+                        for p in products[:4]
+                    )
+                    text = SAY_INFO(
+                        lang,
+                        "category_in",
+                        category=category,
+                        aisles=SAY_INFO(lang, "aisles_and").join(aisles),
+                        items=items,
                     )
                     s.shown = [p.id for p in products[:limit]]
                     s.focus = []
-                    return about(Intent.PRODUCT_LOCATION, text, products[:limit])
+                    return about(Intent.PRODUCT_LOCATION, text, products[:limit], lang)
             products = products[:1]
         if not products:
-            text = (
-                "Which product are you looking for? Tell me its name or what it is, "
-                "and I'll tell you where to find it."
-            )
-            return Outcome(Reply(Intent.PRODUCT_LOCATION, text))
+            text = SAY_INFO(lang, "which")
+            return Outcome(Reply(Intent.PRODUCT_LOCATION, text, lang=lang))
         s.focus = [p.id for p in products]
         if not set(s.focus) <= set(s.shown):
             s.shown = list(s.focus)
         lines = []
         for p in products[:3]:
+            name = p.said("name", lang)
             if p.aisle:
-                lines.append(f"The {p.name} is in {where(p)} ({stock_phrase(p, u.size, u.color)}).")
+                stock = stock_phrase(p, u.size, u.color, lang)
+                lines.append(SAY_INFO(lang, "is_in", name=name, where=where(p, lang), stock=stock))
             else:
-                lines.append(
-                    f"The {p.name} has no aisle in our system yet; a member of staff can show you."
-                )
-        return about(Intent.PRODUCT_LOCATION, " ".join(lines), products)
+                lines.append(SAY_INFO(lang, "no_aisle", name=name))
+        joiner = " " if lang == EN else ""
+        return about(Intent.PRODUCT_LOCATION, joiner.join(lines), products, lang)
 
 
 class InfoHandler:
@@ -93,14 +149,12 @@ class InfoHandler:
         self.ctx = ctx
 
     def act(self, u: Understanding, s: Session) -> Outcome:
+        lang = u.lang
         products = targets(self.ctx, u, s)
         if not products:
             if u.purchased and not s.customer_id:
-                text = (
-                    "If you enter your loyalty number, I can look up what you bought. "
-                    "Or tell me the product's name."
-                )
-                return Outcome(Reply(Intent.PRODUCT_INFO, text))
+                text = SAY_INFO(lang, "loyalty_first")
+                return Outcome(Reply(Intent.PRODUCT_INFO, text, lang=lang))
             found = find(self.ctx, u, s)
             found.reply.intent = Intent.PRODUCT_INFO
             return found
@@ -109,54 +163,53 @@ class InfoHandler:
         if p.id not in s.shown:
             s.shown = [p.id]
         facts = self._facts(u, p)
+        name = p.said("name", lang)
         if not facts:
             # Nothing quotable answers it: the structured facts, and staff for the rest.
+            price, stock = format_price(p.price_cents), stock_phrase(p, lang=lang)
             row = (
-                f"{format_price(p.price_cents)}, {stock_phrase(p)}"
-                + (f", {where(p)}" if p.aisle else "")
-                + "."
+                SAY_INFO(lang, "row_where", price=price, stock=stock, where=where(p, lang))
+                if p.aisle
+                else SAY_INFO(lang, "row", price=price, stock=stock)
             )
-            text = (
-                f"The {p.name} is {row} A member of staff can tell you more about it."
-                if u.overview
-                else f"I don't have that detail for the {p.name}. It is {row} "
-                "A member of staff can tell you more."
+            text = SAY_INFO(lang, "overview" if u.overview else "no_detail", name=name, row=row)
+            reply = Reply(
+                Intent.PRODUCT_INFO, text, cards([p], lang=lang), [product_source(p)], lang=lang
             )
-            reply = Reply(Intent.PRODUCT_INFO, text, cards([p]), [product_source(p)])
             return Outcome(reply, fact_sheet([p], [text]))
-        text = " ".join(f.text for f in facts)
-        if p.name.lower() not in text.lower():
-            text = f"About the {p.name}: {text}"
+        text = (" " if lang == EN else "").join(f.said(lang) for f in facts)
+        if name.lower() not in text.lower():
+            text = SAY_INFO(lang, "about", name=name, text=text)
         sources = [product_source(p)] + [f.source for f in facts]
-        reply = Reply(Intent.PRODUCT_INFO, text, cards([p]), sources)
+        reply = Reply(Intent.PRODUCT_INFO, text, cards([p], lang=lang), sources, lang=lang)
         return Outcome(reply, fact_sheet([p], [text]))
 
     def _facts(self, u: Understanding, p: Product) -> list[Fact]:
         """The facts that answer the question, by the topic understanding found."""
-        catalog = self.ctx.catalog
+        catalog, lang = self.ctx.catalog, u.lang
+        name = p.said("name", lang)
         facts: list[Fact] = []
         if u.info_topic == "warranty":
             wf = warranty_fact(catalog, p)
             facts = [wf] if wf else []
         elif u.info_topic == "reviews":
-            rf = review_summary(catalog, p)
+            rf = review_summary(catalog, p, lang)
             facts = [rf] if rf else []
         elif u.info_topic == "price":
-            facts = [
-                Fact(f"The {p.name} is {format_price(p.price_cents)}.", product_source(p), 5.0)
-            ]
+            price = format_price(p.price_cents)
+            said = SAY_INFO(lang, "price", name=name, price=price)
+            facts = [Fact(said, product_source(p), 5.0, lang)]
         elif u.info_topic == "stock":
-            facts = [
-                Fact(
-                    f"The {p.name} is {stock_phrase(p, u.size, u.color)}"
-                    + (f", {where(p)}." if p.aisle else "."),
-                    product_source(p),
-                    5.0,
-                )
-            ]
+            stock = stock_phrase(p, u.size, u.color, lang)
+            said = (
+                SAY_INFO(lang, "stock_where", name=name, stock=stock, where=where(p, lang))
+                if p.aisle
+                else SAY_INFO(lang, "stock", name=name, stock=stock)
+            )
+            facts = [Fact(said, product_source(p), 5.0, lang)]
         if not facts:
-            facts = product_facts(catalog, p, u.words)
+            facts = product_facts(catalog, p, u.words, lang=lang)
         if not facts and u.overview:
-            described = description_fact(catalog, p)
+            described = description_fact(catalog, p, lang)
             facts = [described] if described else []
         return facts
