@@ -15,7 +15,7 @@ from typing import Final
 
 _DIGIT: Final = {
     "零": 0,
-    "〇": 0,
+    "\u3007": 0,  # ideographic zero
     "一": 1,
     "二": 2,
     "两": 2,
@@ -32,7 +32,7 @@ _UNIT: Final = {"十": 10, "百": 100, "千": 1000, "万": 10000, "k": 1000, "K"
 
 # A number: Arabic digits (with a decimal part), Chinese numerals, or digits with a
 # Chinese unit ("1千", "1.5万").
-NUMBER: Final = r"(?:\d+(?:\.\d+)?[十百千万kK]?|[零〇一二两俩三四五六七八九十百千万]+)"
+NUMBER: Final = "(?:\\d+(?:\\.\\d+)?[十百千万kK]?|[零\u3007一二两俩三四五六七八九十百千万]+)"
 
 
 def to_int(text: str) -> int | None:
@@ -68,7 +68,7 @@ def to_int(text: str) -> int | None:
 
 _MONEY_UNIT = r"(?:块钱|块|元|美元|美金|刀|usd|\$)?"
 _RANGE = re.compile(
-    rf"(?:在)?({NUMBER}){_MONEY_UNIT}\s*(?:到|至|-|~|—|－)\s*({NUMBER}){_MONEY_UNIT}"
+    rf"(?:在)?({NUMBER}){_MONEY_UNIT}\s*(?:到|至|-|~|\u2014|\uff0d)\s*({NUMBER}){_MONEY_UNIT}"
     r"(?:之间|左右|以内|范围)?"
 )
 _UNDER_AFTER = re.compile(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from kiosk.assistant.reply import Intent
 from kiosk.assistant.understand import OUT_OF_SCOPE, Understanding, understand
-from kiosk.assistant.zh.glossary import GLOSSARY, GREETING_GLOSS
+from kiosk.assistant.zh.glossary import GLOSSARY, GREETING_GLOSS, TRADITIONAL
 from kiosk.assistant.zh.numbers import read_numbers
 from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.repository import Catalog
@@ -30,7 +30,7 @@ from kiosk.text.privacy import redact, without_secrets
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Latin words and numbers said inside Chinese: kept as said ("SkyView", "X4", "2").
 _LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-.]*")
-# Full-width forms typed on a Chinese keyboard: "ＳｋｙＶｉｅｗ", "１００".
+# Full-width letters and digits typed on a Chinese keyboard, as ASCII (U+FF01..U+FF5E).
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 
 
@@ -73,7 +73,21 @@ class ZhVocabulary:
 
 
 def _normal(text: str) -> str:
-    return text.translate(_FULLWIDTH).strip()
+    return text.translate(_FULLWIDTH).translate(TRADITIONAL).strip()
+
+
+# "还需要买什么", "还得带些什么", "还有什么要准备的": what else goes with it.
+_WHAT_ELSE = re.compile(
+    r"还(?:需要|要|得|应该|缺|有什么|该)[^，。,.!?？！]{0,4}?(?:买|带|准备|配|需要|要)"
+)
+# A question ("...吗", "多少", "怎么样"): about a product named or shown, not a search.
+_QUESTION = re.compile(
+    r"[吗么嘛呢?？]|多少|怎么样|如何|什么|几|多久|多长|多重|多大|能不能|是不是|可不可以"
+)
+# Asking to be shown or sold something: a search, even when it is a question.
+_SHOPPING = re.compile(
+    r"有没有|有卖|卖不卖|想买|要买|我要|想要|需要|找|推荐|看看|来一|买|^有|[有].{1,8}[吗么]"
+)
 
 
 def segment(text: str, vocab: ZhVocabulary) -> list[tuple[int, str]]:
@@ -107,6 +121,9 @@ def gloss(text: str, vocab: ZhVocabulary) -> str:
     """The request as the English words the rules read ("三百块以内的帐篷" -> "under $300 tent")."""
     text = _normal(text)
     rest, numbers, _ = read_numbers(text)
+    for m in list(_WHAT_ELSE.finditer(rest)):
+        numbers.append((m.start(), "what else do i need"))
+        rest = rest[: m.start()] + " " * (m.end() - m.start()) + rest[m.end() :]
     pieces = sorted(numbers + segment(rest, vocab))
     english = [e for _, e in pieces]
     # Repeats ("谢谢谢谢", "找...找") say nothing more.
@@ -116,6 +133,23 @@ def gloss(text: str, vocab: ZhVocabulary) -> str:
         # Only a greeting ("嗨，早上好"): said once, as the English rule wants it.
         english = ["start over"] if "start over" in said else [english[0]]
     return " ".join(english)
+
+
+def _product_question(u: Understanding, text: str, english: str) -> bool:
+    """A question about a product named or shown ("TrailBlaze 裤子速干吗", "第三个怎么样"),
+    which the English rules would want an English question word for; not a request to be
+    shown something ("有 SkyView 帐篷吗") or a narrowing of the last results."""
+    if u.intent not in (Intent.FIND_PRODUCT, Intent.OUT_OF_SCOPE):
+        return False
+    if not (u.products or u.reference or u.ordinal is not None):
+        return False
+    if u.refinement or u.size or u.color or u.capacity or u.sort:
+        return False
+    if u.min_price_cents is not None or u.max_price_cents is not None:
+        return False
+    if not _QUESTION.search(text):
+        return False
+    return "in stock" in english or not _SHOPPING.search(text)
 
 
 # Words that only say who the shopper is, around a loyalty number.
@@ -142,6 +176,8 @@ def understand_zh(text: str, lex: Lexicon, vocab: ZhVocabulary | None = None) ->
         # "中国的首都在哪里": the English rules let any unknown word after "where" be
         # searched for; a gloss has no unknown words, only what the store doesn't do.
         u.intent = Intent.OUT_OF_SCOPE
+    elif _product_question(u, text, english):
+        u.intent = Intent.PRODUCT_INFO
     u.lang = ZH
     u.request = text.strip()
     u.note = redact(text.strip())
