@@ -16,6 +16,7 @@ jieba plus the same glossary: see `kiosk/bench/zh_bench.py` and the README.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kiosk.assistant.reply import Intent
@@ -41,6 +42,8 @@ class ZhVocabulary:
 
     gloss: dict[str, str] = field(default_factory=lambda: dict(GLOSSARY))
     longest: int = max(len(k) for k in GLOSSARY)
+    # Another segmenter to read with (the bench measures jieba this way); None: ours.
+    cut: Callable[[str, ZhVocabulary], list[tuple[int, int, str]]] | None = None
 
     @classmethod
     def build(cls, catalog: Catalog | None) -> ZhVocabulary:
@@ -76,13 +79,18 @@ def _normal(text: str) -> str:
     return text.translate(_FULLWIDTH).translate(TRADITIONAL).strip()
 
 
+# Characters that only make the sentence: an unknown word is what is between them.
+_FUNCTION_CHARS = re.compile(
+    "[的地得了着过吗呢吧啊呀嘛哦哈么我你您他她它们这那哪是在有要想请问帮给能可会就都也还"
+    "和跟与把被很太更最多少点儿些个只件双条把张顶款种一两几下来去上对用让再又]+"
+)
 # "还需要买什么", "还得带些什么", "还有什么要准备的": what else goes with it.
 _WHAT_ELSE = re.compile(
     r"还(?:需要|要|得|应该|缺|有什么|该)[^，。,.!?？！]{0,4}?(?:买|带|准备|配|需要|要)"
 )
 # A question ("...吗", "多少", "怎么样"): about a product named or shown, not a search.
 _QUESTION = re.compile(
-    r"[吗么嘛呢?？]|多少|怎么样|如何|什么|几|多久|多长|多重|多大|能不能|是不是|可不可以"
+    r"[吗么嘛呢?？]|多少|怎么样|怎样|如何|什么|几|好不好|行不行|多久|多长|多重|多大|能不能|是不是|可不可以"
 )
 # Asking to be shown or sold something: a search, even when it is a question.
 _SHOPPING = re.compile(
@@ -90,10 +98,10 @@ _SHOPPING = re.compile(
 )
 
 
-def segment(text: str, vocab: ZhVocabulary) -> list[tuple[int, str]]:
-    """(position, English) for each glossary word and Latin word, by longest match;
-    Chinese characters in no entry are dropped (they carry nothing the rules read)."""
-    out: list[tuple[int, str]] = []
+def segment(text: str, vocab: ZhVocabulary) -> list[tuple[int, int, str]]:
+    """(start, end, English) for each glossary word and Latin word, by longest match;
+    Chinese characters in no entry are left out (`unknown` reads them)."""
+    out: list[tuple[int, int, str]] = []
     i, n = 0, len(text)
     gloss = vocab.gloss
     while i < n:
@@ -102,7 +110,7 @@ def segment(text: str, vocab: ZhVocabulary) -> list[tuple[int, str]]:
             for size in range(min(vocab.longest, n - i), 0, -1):
                 english = gloss.get(text[i : i + size])
                 if english is not None:
-                    out.append((i, english))
+                    out.append((i, i + size, english))
                     i += size
                     break
             else:
@@ -110,21 +118,40 @@ def segment(text: str, vocab: ZhVocabulary) -> list[tuple[int, str]]:
             continue
         m = _LATIN.match(text, i)
         if m:
-            out.append((i, m.group(0)))
+            out.append((i, m.end(), m.group(0)))
             i = m.end()
             continue
         i += 1
     return out
 
 
-def gloss(text: str, vocab: ZhVocabulary) -> str:
-    """The request as the English words the rules read ("三百块以内的帐篷" -> "under $300 tent")."""
+def unknown(text: str, covered: list[tuple[int, int, str]]) -> list[str]:
+    """The Chinese words no entry read ("冰箱" in "我想买一个冰箱"), without the
+    characters that only make the sentence (的, 我, 一个 ...): what a search for a thing
+    the store may not sell is for."""
+    han = [bool(_HAN.match(c)) for c in text]
+    for start, end, _ in covered:
+        for k in range(start, min(end, len(han))):
+            han[k] = False
+    runs = re.findall(
+        r"[^ ]+", "".join(c if keep else " " for c, keep in zip(text, han, strict=True))
+    )
+    out: list[str] = []
+    for run in runs:
+        out += [w for w in _FUNCTION_CHARS.split(run) if len(w) >= 2]
+    return out
+
+
+def read(text: str, vocab: ZhVocabulary) -> tuple[str, list[str]]:
+    """The request as the English words the rules read ("三百块以内的帐篷" -> "under $300
+    tent"), and the Chinese words nothing read."""
     text = _normal(text)
     rest, numbers, _ = read_numbers(text)
     for m in list(_WHAT_ELSE.finditer(rest)):
         numbers.append((m.start(), "what else do i need"))
         rest = rest[: m.start()] + " " * (m.end() - m.start()) + rest[m.end() :]
-    pieces = sorted(numbers + segment(rest, vocab))
+    found = (vocab.cut or segment)(rest, vocab)
+    pieces = sorted(numbers + [(start, english) for start, _, english in found])
     english = [e for _, e in pieces]
     # Repeats ("谢谢谢谢", "找...找") say nothing more.
     english = [e for k, e in enumerate(english) if k == 0 or e != english[k - 1]]
@@ -132,7 +159,12 @@ def gloss(text: str, vocab: ZhVocabulary) -> str:
     if said and said <= GREETING_GLOSS | {"start over"}:
         # Only a greeting ("嗨，早上好"): said once, as the English rule wants it.
         english = ["start over"] if "start over" in said else [english[0]]
-    return " ".join(english)
+    return " ".join(english), unknown(rest, found)
+
+
+def gloss(text: str, vocab: ZhVocabulary) -> str:
+    """The request as the English words the rules read."""
+    return read(text, vocab)[0]
 
 
 def _product_question(u: Understanding, text: str, english: str) -> bool:
@@ -159,9 +191,13 @@ _ABOUT_ME = frozenset("gold platinum silver basic member membership hello thanks
 def understand_zh(text: str, lex: Lexicon, vocab: ZhVocabulary | None = None) -> Understanding:
     """The request's intent and slots, read through its English gloss; `lang` 'zh',
     `request` the request as said and `note` it redacted."""
-    english = gloss(without_secrets(text), vocab or ZhVocabulary())
+    english, unread = read(without_secrets(text), vocab or ZhVocabulary())
     u = understand(english, lex)
     catalog_named = bool(u.products or u.category or u.brand or u.kind)
+    if u.intent == Intent.FIND_PRODUCT and not catalog_named and unread:
+        # "有没有钓鱼竿": a thing no word here names is searched for as said, so that
+        # search says it isn't sold rather than showing whatever comes first.
+        u.query = " ".join([*unread, u.query]).strip()
     if u.loyalty_number and not u.loyalty_only:
         # "我是金卡会员，会员号是3": the number with only who they are around it.
         said = english.replace(f"my loyalty number is {u.loyalty_number}", " ")
