@@ -92,6 +92,8 @@ _WHAT_ELSE = re.compile(
 _QUESTION = re.compile(
     r"[吗么嘛呢?？]|多少|怎么样|怎样|如何|什么|几|好不好|行不行|多久|多长|多重|多大|能不能|是不是|可不可以"
 )
+# A choice between products named: "还是" (or), "哪" (which), "更" (more), "比" (than).
+_WHICH = re.compile(r"还是|哪|更|比|好一点|好些|区别|不同|差别|不一样")
 # Asking to be shown or sold something: a search, even when it is a question.
 _SHOPPING = re.compile(
     r"有没有|有卖|卖不卖|想买|要买|我要|想要|需要|找|推荐|看看|来一|买|^有|[有].{1,8}[吗么]"
@@ -212,6 +214,13 @@ def understand_zh(text: str, lex: Lexicon, vocab: ZhVocabulary | None = None) ->
         # "中国的首都在哪里": the English rules let any unknown word after "where" be
         # searched for; a gloss has no unknown words, only what the store doesn't do.
         u.intent = Intent.OUT_OF_SCOPE
+    elif (
+        len(u.products) >= 2
+        and u.intent in (Intent.FIND_PRODUCT, Intent.PRODUCT_INFO)
+        and _WHICH.search(text)
+    ):
+        # "SkyView 还是 TrailMaster 好一点": two named and a choice between them.
+        u.intent = Intent.COMPARE
     elif _product_question(u, text, english):
         u.intent = Intent.PRODUCT_INFO
     u.lang = ZH
