@@ -262,7 +262,11 @@ _INTENT: Final = {
     "白金": "platinum member",
     "白金卡": "platinum member",
     "白金会员": "platinum member",
-    "银卡": "silver member",
+    # The demo's tiers are Base, Gold and Platinum (kiosk/demo customers): a tier the
+    # store doesn't have is read as the base one, whose policy applies to it.
+    "银卡": "basic member",
+    "银卡会员": "basic member",
+    "基础会员": "basic member",
     "普通会员": "basic member",
     "保修": "warranty",
     "保修期": "warranty",
@@ -400,6 +404,9 @@ _INTENT: Final = {
     "第五个": "the fifth",
     "最后一个": "the last",
     "最后一款": "the last",
+    "最后那个": "the last",
+    "最后那款": "the last",
+    "最后这个": "the last",
     # prices as a refinement or an order
     "最便宜": "cheapest",
     "最实惠": "cheapest",
@@ -437,6 +444,7 @@ _INTENT: Final = {
     "作业": "homework",
     "首都": "capital of",
     "股票": "stock market",
+    "股市": "stock market",
     "比特币": "bitcoin",
     "翻译": "translate",
     "密码": "password",

@@ -92,6 +92,18 @@ _WHAT_ELSE = re.compile(
 _QUESTION = re.compile(
     r"[吗么嘛呢?？]|多少|怎么样|怎样|如何|什么|几|好不好|行不行|多久|多长|多重|多大|能不能|是不是|可不可以"
 )
+# Complaining in so many words: follow it up, whatever was or wasn't named.
+_COMPLAINT = re.compile(r"投诉|不满意|坏|质量|问题|毛病|失望|生气|退钱|漏|破|断|开胶|用不了|不能用")
+# A complaint said outright, even about nothing named ("坏了", "质量问题").
+_STRONG_COMPLAINT = re.compile(
+    r"投诉|不满意|坏了|坏掉|质量问题|质量有问题|质量太差|质量差|有毛病|用不了|不能用|漏水了|破了|断了|开胶|失望"
+)
+# What the gloss of a question about one product has in it.
+_INFO_CUE = re.compile(
+    r"\b(how much|price|how heavy|weight|material|made of|capacity|how big|dimensions|setup|"
+    r"instructions|tell me about|more details|reviews|rating|in stock|colors|features|specs|"
+    r"is it|how warm|how light|machine washable|fuel|quick dry)\b"
+)
 # A choice between products named: "还是" (or), "哪" (which), "更" (more), "比" (than).
 _WHICH = re.compile(r"还是|哪|更|比|好一点|好些|区别|不同|差别|不一样")
 # Asking to be shown or sold something: a search, even when it is a question.
@@ -186,6 +198,18 @@ def _product_question(u: Understanding, text: str, english: str) -> bool:
     return "in stock" in english or not _SHOPPING.search(text)
 
 
+def _unsaid_subject(u: Understanding, english: str, unread: list[str], named: bool) -> bool:
+    """Nothing named, nothing the rules could place, no narrowing of a search and no
+    unknown thing asked for: what is said is about what is on screen."""
+    return (
+        u.intent in (Intent.FIND_PRODUCT, Intent.OUT_OF_SCOPE)
+        and not (named or unread or u.injection or OUT_OF_SCOPE.search(english))
+        and not (u.refinement or u.size or u.color or u.capacity or u.sort)
+        and u.min_price_cents is None
+        and u.max_price_cents is None
+    )
+
+
 # Words that only say who the shopper is, around a loyalty number.
 _ABOUT_ME = frozenset("gold platinum silver basic member membership hello thanks".split())
 
@@ -214,6 +238,9 @@ def understand_zh(text: str, lex: Lexicon, vocab: ZhVocabulary | None = None) ->
         # "中国的首都在哪里": the English rules let any unknown word after "where" be
         # searched for; a gloss has no unknown words, only what the store doesn't do.
         u.intent = Intent.OUT_OF_SCOPE
+    elif u.intent == Intent.FEEDBACK and not u.complaint and _COMPLAINT.search(text):
+        # "我要投诉", "质量有问题": a complaint to follow up, said as one in Chinese.
+        u.complaint = True
     elif (
         len(u.products) >= 2
         and u.intent in (Intent.FIND_PRODUCT, Intent.PRODUCT_INFO)
@@ -223,6 +250,17 @@ def understand_zh(text: str, lex: Lexicon, vocab: ZhVocabulary | None = None) ->
         u.intent = Intent.COMPARE
     elif _product_question(u, text, english):
         u.intent = Intent.PRODUCT_INFO
+    elif _unsaid_subject(u, english, unread, catalog_named):
+        # Chinese leaves out what is plain from context: "评价怎么样" (how are [its]
+        # reviews), "哪个好" (which [of these] is better), "坏了" ([it] broke).
+        if _STRONG_COMPLAINT.search(text):
+            u.intent, u.complaint = Intent.FEEDBACK, True
+        elif "compare" in english.split():
+            u.intent, u.reference = Intent.COMPARE, True
+        elif re.search(r"\b(where|aisle)\b", english):
+            u.intent, u.reference = Intent.PRODUCT_LOCATION, True
+        elif u.ordinal is not None or _INFO_CUE.search(english):
+            u.intent, u.reference = Intent.PRODUCT_INFO, True
     u.lang = ZH
     u.request = text.strip()
     u.note = redact(text.strip())
