@@ -9,8 +9,16 @@ with Latin words (brands, model names: "SkyView", "X4") kept as said. That Engli
 gloss goes through the one set of English rules, so both languages share the intent
 decisions, the slots and the catalog matching; the English path is not touched.
 
-Measured (`kiosk bench zh`, tests/data/zh/requests.jsonl) against segmenting with
-jieba plus the same glossary: see `kiosk/bench/zh_bench.py` and the README.
+After the English rules, a few readings only Chinese needs: a question about a
+product named or shown asked with 吗/多少/怎么样 rather than a question word; a choice
+between two named products ("还是"); a subject left unsaid ("多少钱", "哪个好", "坏了":
+the products on screen); a thing no word names searched for as said ("有没有钓鱼竿").
+
+Measured (`kiosk bench zh`, 336 labelled requests over the demo store, 2 shared cores):
+our longest match reads as well as jieba with the same words added (tune 100% both;
+held 100% vs 98.6%) and builds in 0.2 ms with no measurable memory, where jieba loads
+in 0.58 s and +64-70 MiB: jieba isn't a dependency. The intent classifier on the
+gloss changed 11 intents, all for the worse: a Chinese request is read by rules only.
 """
 
 from __future__ import annotations
