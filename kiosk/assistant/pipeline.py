@@ -27,7 +27,7 @@ from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
 from kiosk.assistant.stages import Stage, StageError
 from kiosk.assistant.understand import Understanding, model_intent, understand
-from kiosk.assistant.zh.understand import understand_zh
+from kiosk.assistant.zh.understand import ZhVocabulary, understand_zh
 from kiosk.catalog.db import change_stamp
 from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.repository import Catalog
@@ -109,6 +109,8 @@ class Assistant:
         self._meaning: Meaning | None = None
         self._lexicon: Lexicon | None = None
         self._lexicon_stamp: tuple[int, int] | None = None
+        self._zh: ZhVocabulary | None = None
+        self._zh_stamp: tuple[int, int] | None = None
         # Shopper-facing fronts (the screen, `kiosk listen`, the text kiosk) turn this on:
         # each turn goes, redacted, into the anonymous request log for the insights.
         # `kiosk ask` leaves it off, so store scripts and checks don't count as demand.
@@ -133,6 +135,15 @@ class Assistant:
             self._lexicon = Lexicon.build(self.catalog)
             self._lexicon_stamp = stamp
         return self._lexicon
+
+    def zh_vocabulary(self) -> ZhVocabulary:
+        """The Chinese words a request is read by: the glossary and the catalog's own
+        translated names and categories, rebuilt only when the catalog changed."""
+        stamp = change_stamp(self.catalog.conn)
+        if self._zh is None or stamp != self._zh_stamp:
+            self._zh = ZhVocabulary.build(self.catalog)
+            self._zh_stamp = stamp
+        return self._zh
 
     @property
     def embedder(self) -> Embedder | None:
@@ -234,7 +245,7 @@ class Assistant:
         (if configured) the chat model for what neither can place. The language is
         read per turn: a Chinese request is read into the same slots by its own rules."""
         if detect(text) != EN:
-            return understand_zh(text, lex)
+            return understand_zh(text, lex, self.zh_vocabulary())
         u = understand(text, lex)
         if needed(u) is not None:  # the rules may be overruled: the classifier is asked
             model = self.intent_model

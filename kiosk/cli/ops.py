@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "serve",
             "phrasing",
             "intents",
+            "zh",
         ],
     )
     s.add_argument("--products", type=int, default=100_000)
@@ -72,6 +73,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="phrasing: another GGUF to measure beside the configured one (repeatable)",
     )
     s.add_argument("--limit", type=int, default=0, help="phrasing: only the first N turns")
+    s.add_argument("--misses", action="store_true", help="zh: list each request read wrongly")
     s.add_argument(
         "--unseen",
         metavar="TRAIN_JSONL",
@@ -179,4 +181,8 @@ def cmd_bench(cfg: Config, args: argparse.Namespace) -> int:
         from kiosk.bench import intent_bench
 
         return intent_bench.run()
+    if args.what == "zh":
+        from kiosk.bench import zh_bench
+
+        return zh_bench.run(misses=args.misses)
     raise KioskError(f"unknown benchmark {args.what!r}")

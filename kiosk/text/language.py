@@ -29,12 +29,16 @@ def han_count(text: str) -> int:
 
 def detect(text: str) -> str:
     """'zh' when Chinese characters outweigh English words (one Han character is about
-    as much meaning as one short English word), else 'en'."""
+    as much meaning as one short English word), else 'en'. Product and brand names are
+    Latin inside Chinese ("TrailMaster 跟 Alpine Explorer 比哪个好"): four or more Han
+    characters, at least as many as the Latin words, are Chinese too."""
     han = han_count(text)
     if han == 0:
         return EN
     latin = len(_LATIN_WORD.findall(text))
-    return ZH if han >= 2 * latin or (han >= 2 and latin <= 2) else EN
+    return (
+        ZH if han >= 2 * latin or (han >= 2 and latin <= 2) or (han >= 4 and han >= latin) else EN
+    )
 
 
 def supported(lang: str) -> str:
