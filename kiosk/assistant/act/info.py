@@ -46,6 +46,11 @@ SAY_INFO = Phrases(
         "aisles_and": {EN: " and ", ZH: "、"},
         "on_shelf": {EN: "the {name} on shelf {shelf}", ZH: "{name} 在 {shelf} 层"},
         "the": {EN: "the {name}", ZH: "{name}"},
+        "which_one": {
+            EN: "Which product do you mean? Tell me its name, or ask me to find something "
+            "first.",
+            ZH: "您指的是哪件商品？请告诉我商品名称，或者先让我帮您找一找。",
+        },
         "which": {
             EN: "Which product are you looking for? Tell me its name or what it is, "
             "and I'll tell you where to find it.",
@@ -154,6 +159,10 @@ class InfoHandler:
         if not products:
             if u.purchased and not s.customer_id:
                 text = SAY_INFO(lang, "loyalty_first")
+                return Outcome(Reply(Intent.PRODUCT_INFO, text, lang=lang))
+            if (u.reference or u.ordinal is not None) and not (u.category or u.brand or u.kind):
+                # "how much is that one?" with nothing on screen: ask, don't search "how".
+                text = SAY_INFO(lang, "which_one")
                 return Outcome(Reply(Intent.PRODUCT_INFO, text, lang=lang))
             found = find(self.ctx, u, s)
             found.reply.intent = Intent.PRODUCT_INFO
