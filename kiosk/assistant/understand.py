@@ -332,6 +332,16 @@ def _cents(text: str) -> int:
     return round(float(text.replace(",", ".")) * 100)
 
 
+def _catalog_words(text: str, lex: Lexicon) -> str:
+    """Shoppers' words the catalog doesn't use, as the catalog's ("a rucksack" -> "a
+    backpack"): the category match and the word search then see the store's word."""
+
+    def swap(m: re.Match[str]) -> str:
+        return lex.catalog_word(m.group(0)) or m.group(0)
+
+    return re.sub(r"[A-Za-z]+", swap, text)
+
+
 def _prices(text: str, u: Understanding) -> str:
     """Fill the price slots; return the text with price phrases removed."""
     m = (
@@ -437,7 +447,7 @@ def understand(text: str, lex: Lexicon) -> Understanding:
     u.suggestions = bool(SUGGESTIONS.search(text))
     u.injection = bool(INJECTION.search(low))
     u.start_over = bool(START_OVER.search(low))
-    rest = _prices(norm, u)
+    rest = _prices(_catalog_words(norm, lex), u)
     rest = _size(rest, u, lex)
     rest = _capacity(rest, u)
     _membership(norm, u)

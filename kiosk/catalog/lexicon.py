@@ -21,6 +21,7 @@ from rapidfuzz import fuzz, process
 from kiosk.catalog import wordindex
 from kiosk.catalog.namevocab import GENERIC, NameVocabulary, distinctive
 from kiosk.catalog.repository import Catalog
+from kiosk.text.synonyms import SYNONYMS
 from kiosk.text.words import COLORS, singular, words
 
 __all__ = ["GENERIC", "Lexicon", "NameMatch"]
@@ -221,6 +222,22 @@ class Lexicon:
             if kind in self.kind_to_category:
                 return self.kind_to_category[kind], kind
         return None, None
+
+    def catalog_word(self, word: str) -> str | None:
+        """The catalog's own word for a shopper's word it doesn't use ("rucksack" ->
+        "backpack"), or None: the word is the catalog's, or has no synonym it uses."""
+        low = word.lower()
+        if low not in SYNONYMS or self._uses(low):
+            return None
+        return next((w for w in SYNONYMS[low] if self._uses(w)), None)
+
+    def _uses(self, word: str) -> bool:
+        kind = singular(word)
+        return (
+            kind in self.kind_to_category
+            or word in self.word_counts
+            or any(kind in words(c) or word in words(c) for c in self.categories)
+        )
 
     def match_color(self, text: str) -> str | None:
         for w in words(text):

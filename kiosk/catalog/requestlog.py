@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from rapidfuzz import fuzz, process
 
 from kiosk.catalog.db import transaction
+from kiosk.text.synonyms import SYNONYMS
 from kiosk.text.words import singular, words
 
 MAX_TEXT = 300
@@ -89,9 +90,15 @@ def match_score(query: str, conn: sqlite3.Connection, product_ids: list[str]) ->
         product_ids,
     ):
         have = {singular(w) for w in words(" ".join(str(v) for v in row))}
-        hit = sum(1 for w in asked if w in have or _misspelt(w, have))
+        hit = sum(1 for w in asked if w in have or _misspelt(w, have) or _synonym(w, have))
         best = max(best, hit / len(asked))
     return round(best, 3)
+
+
+def _synonym(word: str, have: set[str]) -> bool:
+    """A shopper's word for one of the product's ("raincoat" for a jacket), as
+    understanding reads it (kiosk/text/synonyms.py)."""
+    return any(singular(w) in have for w in SYNONYMS.get(word, ()))
 
 
 def _misspelt(word: str, have: set[str]) -> bool:

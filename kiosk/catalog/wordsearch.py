@@ -96,6 +96,11 @@ class WordSearcher:
             if len(word) < 4 or any(c.isdigit() for c in word) or idx.known(word):
                 fixed.append(word)
                 continue
+            swapped = [w for w in _swaps(word) if w in idx.freq]
+            if swapped:  # two letters typed the wrong way round ("tnet"): the likeliest slip
+                corrections[word] = max(swapped, key=lambda w: idx.freq.get(w, 0))
+                fixed.append(corrections[word])
+                continue
             found = process.extract(
                 word, idx.vocab, scorer=fuzz.ratio, score_cutoff=self.fuzzy_min_score, limit=12
             )
@@ -212,6 +217,15 @@ class WordSearcher:
             offset += k
             k *= 8
         return out
+
+
+def _swaps(word: str) -> list[str]:
+    """The word with two neighbouring letters swapped, each way it can be."""
+    return [
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        for i in range(len(word) - 1)
+        if word[i] != word[i + 1]
+    ]
 
 
 def _rounds(

@@ -236,9 +236,19 @@ def loosen_kind(ctx: ActContext, u: Understanding) -> Understanding:
     category = {p.id: p.category for p in ctx.catalog.products([pid for pid, _ in near])}
     inside = [c for pid, c in near if category.get(pid) == u.category]
     outside = [c for pid, c in near if category.get(pid) != u.category]
-    if outside and outside[0] >= (inside[0] if inside else -1.0) + KIND_MARGIN:
+    margin = 0.0 if _part_of_compound(u.kind, u.category, u.request) else KIND_MARGIN
+    if outside and outside[0] >= (inside[0] if inside else -1.0) + margin:
         return replace(u, category=None, kind=None)
     return u
+
+
+def _part_of_compound(kind: str, category: str, request: str) -> bool:
+    """The kind word is only the head of the category's compound name and the request
+    lacks the rest ("a bag" against Sleeping Bags): it hardly names that category, so
+    the nearer category in meaning wins without a margin."""
+    named = [singular(w) for w in words(category)]
+    said = {singular(w) for w in words(request)}
+    return len(named) > 1 and kind in named and not (set(named) - {kind}) & said
 
 
 def _with_why(line: str, said: str | None) -> str:
