@@ -15,7 +15,7 @@ The same cut is used for the index and the query, so a pair matches a pair.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from kiosk.catalog.schema import TRANSLATED_FIELDS
@@ -87,13 +87,36 @@ def index_grams(text: str) -> str:
     return " ".join(_grams(text.lower(), singles=True))
 
 
-def query_grams(text: str) -> list[str]:
-    """A query's search terms, in order, once each: pairs of each unspaced run (a run of
-    one character is itself) after cutting out filler words, and its other words."""
+def query_pieces(text: str) -> list[str]:
+    """A query's pieces, in order, once each: its runs of unspaced script with filler
+    words cut out, and its other words."""
     out: dict[str, None] = {}
     for part in _FILLER.split(text.lower()):
-        for gram in _grams(part, singles=False):
-            out[gram] = None
+        for m in _RUN.finditer(part):
+            out[m[0]] = None
+    return list(out)
+
+
+def pairs(piece: str) -> list[str]:
+    """The overlapping pairs of a run of unspaced script (a one-character run is
+    itself); any other word is itself."""
+    if len(piece) < 2 or not _UNSPACED_RUN.fullmatch(piece):
+        return [piece]
+    return [piece[i : i + 2] for i in range(len(piece) - 1)]
+
+
+def query_terms(text: str, known: Callable[[str], bool]) -> list[str]:
+    """The terms a query is searched by: each piece's pairs that the catalog has
+    (`known`); a run none of whose pairs it has ("桌子" where the shelf says "餐桌")
+    by its single characters it has. Numbers are left to the price and size filters."""
+    out: dict[str, None] = {}
+    for piece in query_pieces(text):
+        if piece.isdigit():
+            continue
+        found = [g for g in pairs(piece) if known(g)]
+        if not found and len(piece) > 1 and _UNSPACED_RUN.fullmatch(piece):
+            found = [c for c in piece if known(c)]
+        out.update(dict.fromkeys(found))
     return list(out)
 
 
