@@ -250,6 +250,17 @@ def test_translations_file_merges_onto_the_catalog(stocked: sqlite3.Connection) 
     assert import_paths(stocked, [ZH_FILE]).unchanged == 20
 
 
+def test_what_is_a_translations_file(tmp_path: Path) -> None:
+    for header, fmt in [
+        ("id,name_zh,category_zh", "translations"),
+        ("id,nmae_zh", "translations"),  # misspelt: reported as a translation column
+        ("id,name_xx1", "translations"),
+        ("id,product_name,cost", "csv"),  # a products feed missing name and price
+        ("id,name,price,name_zh", "csv"),
+    ]:
+        assert detect_format(write(tmp_path / "f.csv", header + "\n")) == fmt, header
+
+
 def test_translations_file_after_its_products_in_one_import(db: Path, tmp_path: Path) -> None:
     conn = connect(db)
     feed = write(tmp_path / "p.csv", "id,name,price\nA,Axe,30\n")

@@ -265,29 +265,26 @@ class CatalogWriter:
         """Store the given (language, field) texts of a product, each replacing its old
         text; what isn't given stays. True if anything changed. An empty text removes
         that translation (the staff console's "clear"); imports never pass one."""
-        changed = False
-        for lang, words in translations.items():
-            for fld, text in words.items():
-                text = text.strip()
-                old = self.conn.execute(
-                    "SELECT text FROM translations WHERE product_id = ? AND lang = ? AND field = ?",
-                    (product_id, lang, fld),
-                ).fetchone()
-                if (old[0] if old else "") == text:
-                    continue
-                changed = True
-                if not text:
-                    self.conn.execute(
-                        "DELETE FROM translations WHERE product_id = ? AND lang = ? AND field = ?",
-                        (product_id, lang, fld),
-                    )
-                    continue
-                self.conn.execute(
-                    "INSERT INTO translations (product_id, lang, field, text) VALUES (?,?,?,?) "
-                    "ON CONFLICT (product_id, lang, field) DO UPDATE SET text = excluded.text",
-                    (product_id, lang, fld, text),
-                )
-        return changed
+        if not translations:
+            return False
+        stored = {
+            (r[0], r[1]): r[2]
+            for r in self.conn.execute(
+                "SELECT lang, field, text FROM translations WHERE product_id = ?", (product_id,)
+            )
+        }
+        given = {(lang, f): t.strip() for lang, ws in translations.items() for f, t in ws.items()}
+        changed = {key: text for key, text in given.items() if stored.get(key, "") != text}
+        self.conn.executemany(
+            "DELETE FROM translations WHERE product_id = ? AND lang = ? AND field = ?",
+            [(product_id, lang, f) for (lang, f), text in changed.items() if not text],
+        )
+        self.conn.executemany(
+            "INSERT INTO translations (product_id, lang, field, text) VALUES (?,?,?,?) "
+            "ON CONFLICT (product_id, lang, field) DO UPDATE SET text = excluded.text",
+            [(product_id, lang, f, text) for (lang, f), text in changed.items() if text],
+        )
+        return bool(changed)
 
     def _variants(self, product_id: str) -> dict[str, _VariantRow]:
         """sku -> (size, colour, own price in cents, stock), in the order they were written."""

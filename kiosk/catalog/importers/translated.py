@@ -23,13 +23,14 @@ from kiosk.catalog.importers.base import (
     read_text,
     ticker,
 )
+from kiosk.catalog.schema import TRANSLATED_FIELDS
 from kiosk.errors import ImportError_
 
 COLUMNS_HELP = (
     "id, then one column per field and language: name_zh, brand_zh, category_zh, "
     "description_zh (<field>_<two-letter language code>)"
 )
-_LOOKS_TRANSLATED = re.compile(r"[a-z]+_[a-z0-9]+")
+_LOOKS_TRANSLATED = re.compile(r"([a-z]+)_([a-z0-9]+)")
 
 
 def is_translations_header(header: Sequence[str]) -> bool:
@@ -42,8 +43,16 @@ def is_translations_header(header: Sequence[str]) -> bool:
         and "name" not in keys
         and "price" not in keys
         and bool(rest)
-        and any(_LOOKS_TRANSLATED.fullmatch(k) for k in rest)
+        and any(_looks_translated(k) for k in rest)
     )
+
+
+def _looks_translated(key: str) -> bool:
+    """`<field>_<something>` or `<something>_<two letters>`: meant as a translation
+    column, even if misspelt (nmae_zh, name_xx1), so it is reported as one; a file of
+    `product_name, cost` is a products feed missing its columns instead."""
+    m = _LOOKS_TRANSLATED.fullmatch(key)
+    return m is not None and (m[1] in TRANSLATED_FIELDS or len(m[2]) == 2)
 
 
 def parse_translations(path: Path, *, problems: Problems, tick: RowTick | None = None) -> Batch:
