@@ -135,15 +135,24 @@ class Catalog:
 
     def _own_words(self, filters: SearchFilters) -> SearchFilters:
         """A Chinese brand or category filter -> the catalog's (English) one it stands for."""
-        if not any(v and has_unspaced(v) for v in (filters.brand, filters.category)):
-            return filters
-        words = self.translated_words(ZH)
         brand, category = filters.brand, filters.category
         if brand and has_unspaced(brand):
-            brand = words.brands.get(brand.strip(), brand)
+            brand = self._own_word("brand", brand)
         if category and has_unspaced(category):
-            category = words.categories.get(category.strip(), category)
+            category = self._own_word("category", category)
+        if (brand, category) == (filters.brand, filters.category):
+            return filters
         return dataclasses.replace(filters, brand=brand, category=category)
+
+    def _own_word(self, fld: str, text: str) -> str:
+        """The catalog's own brand or category that `text` translates (itself if none):
+        one indexed lookup, not the whole table."""
+        row = self.conn.execute(
+            f"SELECT p.{fld} FROM translations t JOIN products p ON p.id = t.product_id "
+            f"WHERE t.lang = ? AND t.field = ? AND t.text = ? AND p.{fld} <> '' LIMIT 1",
+            (ZH, fld, text.strip()),
+        ).fetchone()
+        return str(row[0]) if row else text
 
     def vocabulary(self) -> dict[str, list[str]]:
         """The catalog's own words (names, brands, categories, colours, sizes).

@@ -118,6 +118,8 @@ CREATE TABLE IF NOT EXISTS translations (
 ) STRICT;
 
 CREATE INDEX IF NOT EXISTS translations_lang ON translations (lang, field);
+-- A Chinese category or brand filter -> the catalog's own, one lookup (Catalog.search).
+CREATE INDEX IF NOT EXISTS translations_text ON translations (lang, field, text);
 
 -- Rated reviews, kept apart from their document so insight can read stars directly.
 CREATE TABLE IF NOT EXISTS reviews (
