@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from kiosk.catalog import wordindex
-from kiosk.catalog.db import connect
+from kiosk.catalog.db import connect, transaction
 from kiosk.catalog.demo import demo_dir, seed_demo
 from kiosk.catalog.importers import detect_format, import_paths
 from kiosk.catalog.repository import Catalog
 from kiosk.catalog.search import SearchFilters
 from kiosk.catalog.translations import index_grams, query_pieces, query_terms
+from kiosk.catalog.writer import CatalogWriter
 from tests.test_import import STORE, assert_rejected_unchanged, count, write
 
 ZH_FILE = demo_dir() / "translations-zh.csv"
@@ -319,3 +320,17 @@ def test_bad_chinese_in_a_product_feed_is_rejected(
     )
     error = assert_rejected_unchanged(stocked, db, [nested], "'nmae' is not a field")
     assert error.field == "translations.zh.nmae"
+
+
+def test_variant_rows_and_clearing(stocked: sqlite3.Connection, tmp_path: Path) -> None:
+    feed = write(
+        tmp_path / "v.csv",
+        "id,name,price,sku,size,name_zh,category_zh\n"
+        "B,Boot,90,B-9,9,靴子,\n"
+        "B,Boot,90,B-10,10,,鞋类\n",
+    )
+    import_paths(stocked, [feed])
+    assert words(stocked, "B") == {("zh", "name"): "靴子", ("zh", "category"): "鞋类"}
+    with transaction(stocked):
+        assert CatalogWriter(stocked).set_translations("B", {"zh": {"name": ""}})
+    assert words(stocked, "B") == {("zh", "category"): "鞋类"}

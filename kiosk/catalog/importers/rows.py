@@ -344,6 +344,12 @@ def build_products(
                 "name",
             )
             continue
+        if record.translations and draft.record is not record:
+            # A variant row may carry the product's words in another language too.
+            merged = {lang: dict(ws) for lang, ws in draft.record.translations.items()}
+            for lang, ws in record.translations.items():
+                merged.setdefault(lang, {}).update(ws)
+            draft.record = replace(draft.record, translations=merged)
         for line, var, fld in variants:
             if var.sku in skus:
                 bad(f"duplicate sku '{var.sku}' (first on line {skus[var.sku]})", line, fld)
