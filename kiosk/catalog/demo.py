@@ -1,4 +1,5 @@
-"""The demo store: Contoso Outdoors plus the aisles, stock and variants we made up.
+"""The demo store: Contoso Outdoors plus the aisles, stock and variants we made up,
+and the Chinese names, categories, descriptions and store documents we wrote.
 
 Built into a temporary file and moved into place in one step, so a kiosk that is
 killed while seeding starts next time with no catalog (and seeds again), never a
@@ -51,7 +52,12 @@ def seed_demo(
         shutil.rmtree(tmp_words, ignore_errors=True)
         conn = connect(tmp)
         try:
-            import_paths(conn, [demo_dir() / "contoso-outdoors"], progress=progress)
+            # Contoso's store, then our Chinese words for its products (one transaction).
+            import_paths(
+                conn,
+                [demo_dir() / "contoso-outdoors", demo_dir() / "translations-zh.csv"],
+                progress=progress,
+            )
             apply_overlay(conn, json.loads((demo_dir() / "store.json").read_text(encoding="utf-8")))
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("PRAGMA journal_mode = DELETE")  # one self-contained file to move

@@ -145,6 +145,9 @@ class ProductRecord:
     variants (by SKU) are merged into the stored ones. `CatalogWriter.upsert_product`
     with `replace=True` instead makes the record the whole product: what it
     leaves out is emptied (stock, aisle and shelf still stay when it has none).
+    `translations` ({"zh": {"name": ...}}) replace the stored text of each (language,
+    field) they give; the rest stay, even with `replace` (a store often imports its
+    translations from a file of their own, see importers/translated.py).
     """
 
     id: str
@@ -164,6 +167,8 @@ class ProductRecord:
     # the writer takes the minimum over the merged variants, and a stored variant the
     # feed doesn't mention keeps its own price.
     price_from_variants: bool = False
+    # Other languages' words: {"zh": {"name": ..., "category": ...}}; only what is given.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

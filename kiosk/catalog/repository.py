@@ -6,6 +6,7 @@ their own on the same file and see each other's commits (WAL).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,10 +24,12 @@ from kiosk.catalog.records import (
     Variant,
 )
 from kiosk.catalog.search import SearchFilters, SearchHit
+from kiosk.catalog.translations import has_unspaced
 from kiosk.catalog.vectors import VectorIndex
 from kiosk.catalog.wordsearch import WordSearcher
 from kiosk.catalog.writer import CatalogWriter
 from kiosk.errors import StorageError
+from kiosk.text.language import ZH
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,32 @@ class Catalog:
     def search(
         self, query: str, filters: SearchFilters | None = None, *, limit: int = 5
     ) -> list[SearchHit]:
-        return self._searcher.search(query, filters or SearchFilters(), limit=limit)
+        """Products for a request's words, best first, that pass the filters. Words in
+        Chinese find products by their Chinese name, category and description; a brand
+        or category filter given in Chinese is read as the catalog's own."""
+        filters = self._own_words(filters or SearchFilters())
+        return self._searcher.search(query, filters, limit=limit)
+
+    def _own_words(self, filters: SearchFilters) -> SearchFilters:
+        """A Chinese brand or category filter -> the catalog's (English) one it stands for."""
+        brand, category = filters.brand, filters.category
+        if brand and has_unspaced(brand):
+            brand = self._own_word("brand", brand)
+        if category and has_unspaced(category):
+            category = self._own_word("category", category)
+        if (brand, category) == (filters.brand, filters.category):
+            return filters
+        return dataclasses.replace(filters, brand=brand, category=category)
+
+    def _own_word(self, fld: str, text: str) -> str:
+        """The catalog's own brand or category that `text` translates (itself if none):
+        one indexed lookup, not the whole table."""
+        row = self.conn.execute(
+            f"SELECT p.{fld} FROM translations t JOIN products p ON p.id = t.product_id "
+            f"WHERE t.lang = ? AND t.field = ? AND t.text = ? AND p.{fld} <> '' LIMIT 1",
+            (ZH, fld, text.strip()),
+        ).fetchone()
+        return str(row[0]) if row else text
 
     def vocabulary(self) -> dict[str, list[str]]:
         """The catalog's own words (names, brands, categories, colours, sizes).

@@ -15,8 +15,9 @@ from __future__ import annotations
 # 6: other languages: `translations` holds a product's name, brand, category and
 # description in another language (name_zh, ...), `documents.lang` a store document's
 # language, and request_log/staff_calls keep the language a shopper used. Columns added
-# to an older file come from COLUMNS (ALTER TABLE ... ADD COLUMN where missing). And
-# colour/size facets move the word index's generation (they are indexed now).
+# to an older file come from COLUMNS (ALTER TABLE ... ADD COLUMN where missing).
+# Changes to translations and to colour/size facets move search_state.generation (the
+# word index holds them).
 SCHEMA_VERSION = 6
 
 # Columns added after their table was first shipped: (table, column, declaration).
@@ -118,6 +119,8 @@ CREATE TABLE IF NOT EXISTS translations (
 ) STRICT;
 
 CREATE INDEX IF NOT EXISTS translations_lang ON translations (lang, field);
+-- A Chinese category or brand filter -> the catalog's own, one lookup (Catalog.search).
+CREATE INDEX IF NOT EXISTS translations_text ON translations (lang, field, text);
 
 -- Rated reviews, kept apart from their document so insight can read stars directly.
 CREATE TABLE IF NOT EXISTS reviews (
@@ -284,6 +287,22 @@ END;
 CREATE TRIGGER IF NOT EXISTS search_doc_update AFTER UPDATE ON documents
     WHEN NEW.body IS NOT OLD.body OR NEW.title IS NOT OLD.title
         OR NEW.product_id IS NOT OLD.product_id
+BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+-- Other languages' words are searchable too (pairs of characters, see translations.py).
+CREATE TRIGGER IF NOT EXISTS search_translation_insert AFTER INSERT ON translations BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_translation_delete AFTER DELETE ON translations BEGIN
+    UPDATE search_state SET generation = generation + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS search_translation_update AFTER UPDATE ON translations
+    WHEN NEW.text IS NOT OLD.text OR NEW.product_id IS NOT OLD.product_id
+        OR NEW.lang IS NOT OLD.lang OR NEW.field IS NOT OLD.field
 BEGIN
     UPDATE search_state SET generation = generation + 1 WHERE id = 1;
 END;

@@ -5,10 +5,14 @@ Shoppers misspell and speech recognition mishears, so a query word that is not i
 the catalog's vocabulary is corrected to the nearest word that is ("backpak" ->
 "backpack"); Porter stemming in the index handles plurals ("tents" -> "tent").
 All terms are tried together first (precise), then any of them (forgiving).
+A query with Chinese characters scans the translations table for its character
+pairs instead (the word index is the fast path for those; this one answers when the
+index can't be built).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from kiosk.catalog.db import change_stamp
+from kiosk.catalog.translations import has_unspaced, query_terms
 from kiosk.text.words import GRAMMAR_WORDS, SHOPPING_WORDS
 
 # Column weights for bm25(): name, brand, category, description, extra.
@@ -25,6 +30,9 @@ _WEIGHTS = "10.0, 4.0, 6.0, 1.0, 0.5"
 # 8,400 matches costs ~5.5 ms; a rowid-ordered walk of 1,500 costs ~0.3 ms.
 BROAD = 1500
 CANDIDATES = 200
+
+# Field weights for a Chinese query's pairs found in translations (the word index's).
+_GRAM_WEIGHTS = {"name": 4.0, "category": 2.5, "brand": 2.0, "description": 1.0}
 
 # Words that carry no product meaning in a shopper's request.
 STOPWORDS = GRAMMAR_WORDS | SHOPPING_WORDS
@@ -135,6 +143,8 @@ class Searcher:
         return fixed, corrections
 
     def search(self, query: str, filters: SearchFilters, *, limit: int = 5) -> list[SearchHit]:
+        if has_unspaced(query):
+            return self.translated(query, filters, limit=limit)
         words, corrections = self.correct(terms(query))
         where, params = _filter_sql(filters)
         if not words:
@@ -149,6 +159,51 @@ class Searcher:
             if hits or len(words) == 1:
                 break
         return hits
+
+    def translated(self, query: str, filters: SearchFilters, *, limit: int = 5) -> list[SearchHit]:
+        """A Chinese query by a scan of the translations table: products with every pair
+        the catalog has first, then with more of them, each by its fields' weights."""
+        score: dict[str, float] = {}
+        matched: dict[str, int] = {}
+        wanted = 0
+        hits: dict[str, list[tuple[str, str]]] = {}
+
+        def known(term: str) -> bool:
+            if term not in hits:
+                hits[term] = self.conn.execute(
+                    "SELECT product_id, field FROM translations WHERE instr(lower(text), ?) > 0",
+                    (term,),
+                ).fetchall()
+            return bool(hits[term])
+
+        for gram in query_terms(query, known):
+            found = hits[gram]
+            wanted += 1
+            fields: dict[str, float] = {}
+            for pid, fld in found:
+                fields[pid] = max(fields.get(pid, 0.0), _GRAM_WEIGHTS[fld])
+            for pid, weight in fields.items():
+                score[pid] = score.get(pid, 0.0) + weight
+                matched[pid] = matched.get(pid, 0) + 1
+        if not score:
+            return []
+        where, params = _filter_sql(filters)
+        rows = self.conn.execute(
+            f"SELECT p.* FROM products p WHERE p.id IN (SELECT value FROM json_each(?)){where}",
+            [json.dumps(list(score)), *params],
+        ).fetchall()
+
+        def rank(row: sqlite3.Row) -> tuple[float, ...]:
+            pid = row["id"]
+            base = (-float(matched[pid] == wanted), -score[pid], row["num"])
+            if filters.sort == "price_asc":
+                return (base[0], row["price_cents"], *base[1:])
+            if filters.sort == "price_desc":
+                return (base[0], -row["price_cents"], *base[1:])
+            return base
+
+        rows.sort(key=rank)
+        return [_hit(r, score[r["id"]], {}) for r in rows[:limit]]
 
     def _matches_at_least(self, match: str, n: int) -> bool:
         """Cheap: walks the doclist in rowid order and stops at n, no scoring."""

@@ -9,9 +9,11 @@ on searchable text, see schema.py) says which folder is current; a stale or miss
 one is rebuilt from SQLite.
 
 Text is indexed (name, brand, category, description, specs), plus exact brand and
-category keys and the colour and size facets for filters. Price, stock, aisle and shelf
-are not: search reads them from SQLite for every query, so a staff edit is seen at once
-and needs no rebuild.
+category keys and the colour and size facets for filters. Other languages' words (the
+translations table) go into fields of their own, cut into character pairs (see
+translations.py), since Chinese has no spaces between words for the English tokenizer
+to split on. Price, stock, aisle and shelf are not indexed: search reads them from
+SQLite for every query, so a staff edit is seen at once and needs no rebuild.
 """
 
 from __future__ import annotations
@@ -33,15 +35,20 @@ import tantivy
 
 from kiosk.catalog.namevocab import NameVocabulary
 from kiosk.catalog.normalize import normalize
+from kiosk.catalog.schema import TRANSLATED_FIELDS
+from kiosk.catalog.translations import index_grams
 
 SUFFIX = ".words"
 _TANTIVY = version("tantivy")
 TOKENIZER = "kiosk_en"
 TEXT_FIELDS = ("name", "category", "brand", "description", "extra")
+GRAMS = "kiosk_grams"
+# Other languages' name, brand, category and description, as pairs of characters.
+GRAM_FIELDS = {f: f"t_{f}" for f in TRANSLATED_FIELDS}
+# What the fields of an index folder are: a folder of an older layout is not reused.
+# 2: the t_* fields of other languages; 3: facet_key (colour and size, "color:black").
+LAYOUT = 3
 VOCAB_FILE = "vocab.json"
-# What this code writes into an index folder; a folder of another format is rebuilt.
-# 2: facet_key (colour and size terms, "color:black", "size:10").
-FORMAT = 2
 _DIGIT = re.compile(r"\d")
 _SURFACE = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
@@ -57,11 +64,28 @@ def analyzer() -> tantivy.TextAnalyzer:
     )
 
 
+def gram_analyzer() -> tantivy.TextAnalyzer:
+    """Tokens already cut by translations.index_grams: split on spaces, nothing more."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .build()
+    )
+
+
+def register(index: tantivy.Index) -> None:
+    index.register_tokenizer(TOKENIZER, analyzer())
+    index.register_tokenizer(GRAMS, gram_analyzer())
+
+
 def schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     b.add_unsigned_field("num", stored=False, indexed=True, fast=True)
     for name in TEXT_FIELDS:
         b.add_text_field(name, stored=False, tokenizer_name=TOKENIZER, index_option="freq")
+    for name in GRAM_FIELDS.values():
+        b.add_text_field(name, stored=False, tokenizer_name=GRAMS, index_option="freq")
     b.add_text_field("brand_key", stored=False, tokenizer_name="raw", index_option="basic")
     b.add_text_field("category_key", stored=False, tokenizer_name="raw", index_option="basic")
     b.add_text_field("facet_key", stored=False, tokenizer_name="raw", index_option="basic")
@@ -91,8 +115,9 @@ def generation(conn: sqlite3.Connection) -> str:
     row = conn.execute("SELECT token, generation FROM search_state WHERE id = 1").fetchone()
     if row is None:
         raise LookupError("catalog has no search_state row")
-    # The tantivy version too: a new release's format means a fresh build, not a failure.
-    return f"{row[0]}-{row[1]}-t{_TANTIVY}-f{FORMAT}"
+    # The tantivy version too: a new release's format means a fresh build, not a failure;
+    # and the layout of our fields, for the same reason.
+    return f"{row[0]}-{row[1]}-t{_TANTIVY}-l{LAYOUT}"
 
 
 @dataclass(frozen=True)
@@ -146,7 +171,7 @@ def ensure(conn: sqlite3.Connection, root: Path | None = None) -> BuildStats:
 def _write(conn: sqlite3.Connection, path: Path) -> int:
     path.mkdir(parents=True)
     index = tantivy.Index(schema(), path=str(path), reuse=False)
-    index.register_tokenizer(TOKENIZER, analyzer())
+    register(index)
     writer = index.writer(heap_size=100_000_000, num_threads=1)
     vocab: Counter[str] = Counter()
     count = 0
@@ -161,6 +186,7 @@ def _write(conn: sqlite3.Connection, path: Path) -> int:
         "WHERE x.facet IN ('color', 'size')"
     ):
         facets.setdefault(int(num), []).append(facet_term(facet, value))
+    translated = _translations(conn)
     for num, name, brand, category, description, extra, p_name, p_category in rows:
         names.append((p_name, p_category))
         doc = tantivy.Document()
@@ -174,6 +200,8 @@ def _write(conn: sqlite3.Connection, path: Path) -> int:
                     field, normalize(text, keep_number=True) if _DIGIT.search(text) else text
                 )
                 words.update(_SURFACE.findall(text.lower()))
+        for field, text in translated.get(int(num), ()):
+            doc.add_text(GRAM_FIELDS[field], index_grams(text))
         doc.add_text("brand_key", (brand or "").strip().lower())
         doc.add_text("category_key", (category or "").strip().lower())
         for term in facets.get(int(num), ()):
@@ -192,6 +220,16 @@ def _write(conn: sqlite3.Connection, path: Path) -> int:
     NameVocabulary.build(names, categories).save(path)
     (path / VOCAB_FILE).write_text(json.dumps(dict(vocab.most_common())), encoding="utf-8")
     return count
+
+
+def _translations(conn: sqlite3.Connection) -> dict[int, list[tuple[str, str]]]:
+    """product num -> (field, text) of every language's words, read once per build."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    for num, field, text in conn.execute(
+        "SELECT p.num, t.field, t.text FROM translations t JOIN products p ON p.id = t.product_id"
+    ):
+        out.setdefault(int(num), []).append((field, text))
+    return out
 
 
 def _prune(root: Path, *, keep: str) -> None:
@@ -214,7 +252,7 @@ class WordIndex:
         self.path = path
         self.generation = path.name
         self.index = tantivy.Index.open(str(path))
-        self.index.register_tokenizer(TOKENIZER, analyzer())
+        register(self.index)
         self.index.config_reader(reload_policy="manual")
         self.schema = self.index.schema
         self.searcher = self.index.searcher()

@@ -9,6 +9,10 @@ inside tantivy, and so do colour and size (then SQLite checks a variant of that
 colour or size is in stock); price and stock filter in SQLite on the candidates, so
 staff edits count at once. When the index can't be built or opened, the FTS5 path
 answers instead (`last_path` says which answered).
+
+A query with Chinese characters is searched in the products' words in other languages
+(the translations table, indexed as character pairs): its pairs that the catalog has
+must all match first, then any of them, with the same boosts, filters and sorts.
 """
 
 from __future__ import annotations
@@ -32,10 +36,13 @@ from kiosk.catalog.search import (
     _hit,
     terms,
 )
+from kiosk.catalog.translations import has_unspaced, query_terms
 
 log = logging.getLogger(__name__)
 
 BOOSTS = {"name": 4.0, "category": 2.5, "brand": 2.0, "description": 1.0, "extra": 0.5}
+# The same order for other languages' fields (translations have no specs text).
+GRAM_BOOSTS = {wordindex.GRAM_FIELDS[f]: BOOSTS[f] for f in wordindex.GRAM_FIELDS}
 # Candidates fetched per round before SQLite's filters; grows x8 while too few pass.
 FIRST_ROUND = 64
 # A price sort orders the most relevant matches this many deep by price.
@@ -122,14 +129,20 @@ class WordSearcher:
     def _search(
         self, idx: wordindex.WordIndex, query: str, filters: SearchFilters, limit: int
     ) -> list[SearchHit]:
-        words = terms(normalize(query))
         where, params = _filter_sql(_sql_side(filters))
-        if not words:
-            return self.fallback._browse(*_filter_sql(filters), filters, limit)
-        words, corrections = self.correct(idx, words)
-        per_word = [q for q in (_word_query(idx, w) for w in words) if q is not None]
-        if not per_word:
-            return []
+        if has_unspaced(query):
+            per_word = _gram_queries(idx, query)
+            corrections: dict[str, str] = {}
+            if not per_word:
+                return []
+        else:
+            words = terms(normalize(query))
+            if not words:
+                return self.fallback._browse(*_filter_sql(filters), filters, limit)
+            words, corrections = self.correct(idx, words)
+            per_word = [q for q in (_word_query(idx, w) for w in words) if q is not None]
+            if not per_word:
+                return []
         restrict = _restrict(idx, filters)
         if filters.sort in ("price_asc", "price_desc"):
             return self._by_price(
@@ -284,3 +297,34 @@ def _word_query(idx: wordindex.WordIndex, word: str) -> tantivy.Query | None:
         ]
         per_stem.append((tantivy.Occur.Must, tantivy.Query.boolean_query(fields)))
     return per_stem[0][1] if len(per_stem) == 1 else tantivy.Query.boolean_query(per_stem)
+
+
+def _gram_queries(idx: wordindex.WordIndex, query: str) -> list[tantivy.Query]:
+    """One query per term of a Chinese request (translations.query_terms): a character
+    pair in other languages' fields, a Latin word (a brand, a model) in the English
+    fields too. Terms the catalog lacks are dropped, so a filler pair ("的登") or a word
+    no translation has doesn't make the all-terms round fail."""
+
+    def in_grams(term: str) -> bool:
+        return any(idx.searcher.doc_freq(f, term) > 0 for f in GRAM_BOOSTS)
+
+    def english(term: str) -> tantivy.Query | None:
+        words = [] if has_unspaced(term) else terms(normalize(term))
+        return _word_query(idx, words[0]) if words and idx.known(words[0]) else None
+
+    out: list[tantivy.Query] = []
+    for term in query_terms(query, lambda t: in_grams(t) or english(t) is not None):
+        fields = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.boost_query(
+                    tantivy.Query.term_query(idx.schema, f, term, index_option="freq"), boost
+                ),
+            )
+            for f, boost in GRAM_BOOSTS.items()
+        ]
+        own = english(term)
+        if own is not None:
+            fields.append((tantivy.Occur.Should, own))
+        out.append(tantivy.Query.boolean_query(fields))
+    return out

@@ -85,6 +85,7 @@ FIELDS = (
     "aisle",
     "shelf",
     "variants",
+    "translations",
 )
 
 
@@ -194,8 +195,12 @@ class CatalogWriter:
                 "variants": old_variants,
             }
             fields = tuple(k for k in new if new[k] != old[k])
+            if self.set_translations(rec.id, rec.translations):
+                fields += ("translations",)
             if not fields and extra == old_extra:
                 return ProductChange("unchanged")
+            if fields == ("translations",) and extra == old_extra:
+                return ProductChange("updated", fields)
             notes: dict[str, str] = {
                 k: f"{format_price(old[k]) if k == 'price' else old[k]} -> "
                 f"{format_price(new[k]) if k == 'price' else new[k]}"
@@ -225,6 +230,7 @@ class CatalogWriter:
                 (*values, rec.id),
             )
             num = cur.lastrowid
+            self.set_translations(rec.id, rec.translations)
         else:
             num = row["num"]
             if change.fields:
@@ -252,6 +258,33 @@ class CatalogWriter:
             (num, new["name"], new["brand"], new["category"], new["description"], extra),
         )
         return change
+
+    def set_translations(
+        self, product_id: str, translations: Mapping[str, Mapping[str, str]]
+    ) -> bool:
+        """Store the given (language, field) texts of a product, each replacing its old
+        text; what isn't given stays. True if anything changed. An empty text removes
+        that translation (the staff console's "clear"); imports never pass one."""
+        if not translations:
+            return False
+        stored = {
+            (r[0], r[1]): r[2]
+            for r in self.conn.execute(
+                "SELECT lang, field, text FROM translations WHERE product_id = ?", (product_id,)
+            )
+        }
+        given = {(lang, f): t.strip() for lang, ws in translations.items() for f, t in ws.items()}
+        changed = {key: text for key, text in given.items() if stored.get(key, "") != text}
+        self.conn.executemany(
+            "DELETE FROM translations WHERE product_id = ? AND lang = ? AND field = ?",
+            [(product_id, lang, f) for (lang, f), text in changed.items() if not text],
+        )
+        self.conn.executemany(
+            "INSERT INTO translations (product_id, lang, field, text) VALUES (?,?,?,?) "
+            "ON CONFLICT (product_id, lang, field) DO UPDATE SET text = excluded.text",
+            [(product_id, lang, f, text) for (lang, f), text in changed.items() if text],
+        )
+        return bool(changed)
 
     def _variants(self, product_id: str) -> dict[str, _VariantRow]:
         """sku -> (size, colour, own price in cents, stock), in the order they were written."""

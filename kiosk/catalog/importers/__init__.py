@@ -16,7 +16,11 @@ Accepted:
 - a folder laid out like the Contoso Outdoors store (products.csv + manuals/,
   optionally customers/*.json);
 - a Shopify product export (.csv whose header has Handle, Title, Variant Price);
-- a generic products .csv, .json or .jsonl (id, name, price, ...).
+- a generic products .csv, .json or .jsonl (id, name, price, ...), with other
+  languages' words as `name_zh`, `category_zh`, ... columns or keys (or, in JSON,
+  "translations": {"zh": {"name": ...}});
+- a translations .csv (id, name_zh, category_zh, ...): other languages' words for
+  products the catalog has.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from kiosk.catalog.importers.contoso import is_store_dir, parse_store
 from kiosk.catalog.importers.csvfile import parse_csv
 from kiosk.catalog.importers.jsonfile import parse_json, parse_jsonl
 from kiosk.catalog.importers.shopify import is_shopify_header, parse_shopify
+from kiosk.catalog.importers.translated import is_translations_header, parse_translations
 from kiosk.catalog.writer import FIELDS, CatalogWriter, ProductChange
 from kiosk.errors import ImportError_, KioskError
 
@@ -64,7 +69,8 @@ Progress = Callable[[int, int | None], None]
 ACCEPTED = (
     "a store folder with products.csv and manuals/ (Contoso layout), "
     "a Shopify product export .csv (Handle, Title, Variant Price, ...), "
-    "or a products .csv/.json/.jsonl with id, name, price"
+    "a products .csv/.json/.jsonl with id, name, price, "
+    "or a translations .csv with id and name_zh, category_zh, ..."
 )
 
 _PARSERS: dict[str, Callable[..., Batch]] = {
@@ -73,6 +79,7 @@ _PARSERS: dict[str, Callable[..., Batch]] = {
     "csv": parse_csv,
     "json": parse_json,
     "jsonl": parse_jsonl,
+    "translations": parse_translations,
 }
 
 # Updated products listed one by one in the report; the rest are counted.
@@ -93,6 +100,8 @@ class ImportSummary:
     documents: int = 0
     reviews: int = 0
     customers: int = 0
+    # (language, field) texts a feed or translations file gave, counted per language.
+    translations: dict[str, int] = field(default_factory=dict)
     formats: list[str] = field(default_factory=list)
     skipped: int = 0
     new: int = 0
@@ -116,6 +125,11 @@ class ImportSummary:
         if self.unchanged:
             counts.append(f"{self.unchanged} unchanged")
         lines = [f"products: {', '.join(counts) if counts else 'none'}"]
+        if self.translations:
+            lines.append(
+                "translations given: "
+                + ", ".join(f"{n} in {lang}" for lang, n in sorted(self.translations.items()))
+            )
         if self.replaced:
             lines[0] += (
                 "; replaced whole: fields the files don't give were emptied "
@@ -137,7 +151,8 @@ class ImportSummary:
 
 
 def detect_format(path: Path) -> str:
-    """'contoso', 'shopify', 'csv', 'json' or 'jsonl'; anything else is an ImportError_."""
+    """'contoso', 'shopify', 'csv', 'translations', 'json' or 'jsonl'; anything else is an
+    ImportError_."""
     if not path.exists():
         raise ImportError_(f"no such file or folder; accepted: {ACCEPTED}", path=str(path))
     if path.is_dir():
@@ -155,7 +170,10 @@ def detect_format(path: Path) -> str:
         )
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return "shopify" if is_shopify_header(_csv_header(path)) else "csv"
+        header = _csv_header(path)
+        if is_shopify_header(header):
+            return "shopify"
+        return "translations" if is_translations_header(header) else "csv"
     if suffix == ".json":
         return "json"
     if suffix in (".jsonl", ".ndjson"):
@@ -277,6 +295,7 @@ def _summary(
         documents=sum(len(b.documents) for b in batches),
         reviews=sum(len(r) for b in batches for r in b.reviews.values()),
         customers=sum(len(b.customers) for b in batches),
+        translations=_translated(batches),
         formats=[b.fmt for b in batches],
         skipped=sum(b.skipped for b in batches),
         new=kinds.count("new"),
@@ -290,8 +309,25 @@ def _summary(
     )
 
 
+def _translated(batches: list[Batch]) -> dict[str, int]:
+    """Texts given per language, from products' own columns and translations files."""
+    out: dict[str, int] = {}
+    given = [rec.translations for b in batches for rec in b.products]
+    given += [words for b in batches for _line, _pid, words in b.translations]
+    for words in given:
+        for lang, fields in words.items():
+            out[lang] = out.get(lang, 0) + len(fields)
+    return out
+
+
 def _units(batch: Batch) -> int:
-    return len(batch.products) + len(batch.documents) + len(batch.reviews) + len(batch.customers)
+    return (
+        len(batch.products)
+        + len(batch.documents)
+        + len(batch.reviews)
+        + len(batch.customers)
+        + len(batch.translations)
+    )
 
 
 def _write(
@@ -333,6 +369,9 @@ def _write(
             change = ProductChange(kind, fields, {**first.notes, **change.notes})
         changes[rec.id] = (change, rec.name)
         advance(1)
+    for line, pid, words in batch.translations:
+        _translate(writer, batch.source, line, pid, words, problems, changes)
+        advance(1)
     keys: dict[str, list[str]] = {}
     for doc in batch.documents:
         keys.setdefault(doc.product_id or "", []).append(doc.key)
@@ -353,3 +392,43 @@ def _write(
         writer.upsert_customer(customer)
         advance(1)
     writer.record_import(batch.source, batch.fmt, len(batch.products), len(batch.documents))
+
+
+def _translate(
+    writer: CatalogWriter,
+    source: str,
+    line: int,
+    pid: str,
+    words: dict[str, dict[str, str]],
+    problems: Problems,
+    changes: dict[str, tuple[ProductChange, str]],
+) -> None:
+    """One translations-file row: onto a product the catalog has (written by now if an
+    earlier path of this import brought it), else a problem naming the line."""
+    row = writer.conn.execute("SELECT name FROM products WHERE id = ?", (pid,)).fetchone()
+    if row is None:
+        problems.add(
+            ImportError_(
+                f"no product with id '{pid}' in the catalog; a translations file adds words "
+                "to products the catalog has (import the products first, or name their "
+                "file before this one)",
+                path=source,
+                line=line,
+                field="id",
+            )
+        )
+        return
+    changed = writer.set_translations(pid, words)
+    earlier = changes.get(pid)
+    if earlier is not None:
+        first, _name = earlier
+        if changed and "translations" not in first.fields:
+            first = ProductChange(
+                "new" if first.kind == "new" else "updated",
+                (*first.fields, "translations"),
+                first.notes,
+            )
+        changes[pid] = (first, str(row[0]))
+        return
+    change = ProductChange("updated", ("translations",)) if changed else ProductChange("unchanged")
+    changes[pid] = (change, str(row[0]))

@@ -78,6 +78,9 @@ class Batch:
     doc_prefixes: dict[str, str] = field(default_factory=dict)
     skipped: int = 0
     rows: int = 0
+    # A translations file's rows: (line, product id, {"zh": {"name": ...}}), for products
+    # the catalog has (checked when written, in the import's transaction).
+    translations: list[tuple[int, str, dict[str, dict[str, str]]]] = field(default_factory=list)
     # The feed asks for whole products to be replaced (JSON "replace": true).
     replace: bool = False
     # Fields that had control characters or escape sequences removed: count, first few.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from kiosk.catalog import translations as tr
 from kiosk.catalog.importers.base import Problems, snake
 from kiosk.catalog.records import ProductRecord, VariantRecord, parse_count, parse_price
 from kiosk.errors import ImportError_
@@ -27,8 +28,12 @@ VARIANT_FIELDS = ("sku", "size", "color", "stock", "price")
 KNOWN_ATTRIBUTES = ("color", "size", "material", "capacity", "weight", "waterproof")
 COLUMNS_HELP = (
     "required: id, name, price; optional: brand, category, description, stock, aisle, "
-    "shelf, sku, " + ", ".join(KNOWN_ATTRIBUTES) + " and any other column as an attribute"
+    "shelf, sku, " + ", ".join(KNOWN_ATTRIBUTES) + ", other languages' words as "
+    "<field>_<language> (name_zh, category_zh, description_zh, brand_zh) "
+    "and any other column as an attribute"
 )
+# The JSON key of {"zh": {"name": ...}}: other languages' words, nested.
+TRANSLATIONS_KEY = "translations"
 
 
 # -- field validation ---------------------------------------------------------
@@ -127,6 +132,50 @@ def _opt(
     return None if _absent(value) else f.get(check, value, f"{under}.{key}" if under else key)
 
 
+def _translations(f: _Fields, v: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Other languages' words of one row: `<field>_<lang>` keys, and a JSON row's
+    {"translations": {"zh": {"name": ...}}}. An empty value says nothing."""
+    out: dict[str, dict[str, str]] = {}
+
+    def put(lang: str, fld: str, value: Any, label: str) -> None:
+        if _absent(value):
+            return
+        text = f.get(_text, value, label)
+        if text is None:
+            return
+        if fld in out.get(lang, {}):
+            f.add(f"{fld} in '{lang}' is given twice; keep one", label)
+            return
+        problem = tr.value_problem(fld, text)
+        if problem is not None:
+            f.add(problem, label)
+            return
+        out.setdefault(lang, {})[fld] = text
+
+    for key, value in v.items():
+        found = tr.column(key)
+        if found is not None:
+            put(found[1], found[0], value, key)
+    nested = v.get(TRANSLATIONS_KEY)
+    if nested is None:
+        return out
+    if not isinstance(nested, dict):
+        f.add('translations must be an object: {"zh": {"name": ...}}', TRANSLATIONS_KEY)
+        return out
+    for lang, words in nested.items():
+        label = f"{TRANSLATIONS_KEY}.{lang}"
+        if not isinstance(words, dict):
+            f.add(f"{label} must be an object of field: text", label)
+            continue
+        for fld, value in words.items():
+            problem = tr.column_problem(f"{fld}_{lang}")
+            if problem is not None:
+                f.add(problem, f"{label}.{fld}")
+                continue
+            put(str(lang), str(fld), value, f"{label}.{fld}")
+    return out
+
+
 def _record(row: Row) -> tuple[ProductRecord, VariantRecord | None, list[VariantRecord]]:
     """Validate one row: the product it describes, its own variant, nested variants.
 
@@ -169,7 +218,9 @@ def _record(row: Row) -> tuple[ProductRecord, VariantRecord | None, list[Variant
             for key, value in nested.items():
                 if not _absent(value) and snake(str(key)):
                     attribute(snake(str(key)), value, f"attributes.{key}")
-    skip = {*REQUIRED, *PRODUCT_FIELDS, "sku", "attributes", "variants"}
+    words = _translations(f, v)
+    skip = {*REQUIRED, *PRODUCT_FIELDS, "sku", "attributes", "variants", TRANSLATIONS_KEY}
+    skip |= {key for key in v if tr.column(key) is not None}
     if sku is not None:
         skip |= {"size", "color", "colour"}
     for key, value in v.items():
@@ -237,6 +288,7 @@ def _record(row: Row) -> tuple[ProductRecord, VariantRecord | None, list[Variant
         stock=stock if sku is None else None,
         aisle=_opt(f, v, "aisle", _text),
         shelf=_opt(f, v, "shelf", _text),
+        translations=words,
     )
     if f.bad:
         raise _Many(f.bad)
@@ -292,6 +344,12 @@ def build_products(
                 "name",
             )
             continue
+        if record.translations and draft.record is not record:
+            # A variant row may carry the product's words in another language too.
+            merged = {lang: dict(ws) for lang, ws in draft.record.translations.items()}
+            for lang, ws in record.translations.items():
+                merged.setdefault(lang, {}).update(ws)
+            draft.record = replace(draft.record, translations=merged)
         for line, var, fld in variants:
             if var.sku in skus:
                 bad(f"duplicate sku '{var.sku}' (first on line {skus[var.sku]})", line, fld)
