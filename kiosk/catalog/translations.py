@@ -105,17 +105,22 @@ def pairs(piece: str) -> list[str]:
     return [piece[i : i + 2] for i in range(len(piece) - 1)]
 
 
-def query_terms(text: str, known: Callable[[str], bool]) -> list[str]:
+def query_terms(
+    text: str, known: Callable[[str], bool], known_single: Callable[[str], bool] | None = None
+) -> list[str]:
     """The terms a query is searched by: each piece's pairs that the catalog has
     (`known`); a run none of whose pairs it has ("桌子" where the shelf says "餐桌")
-    by its single characters it has. Numbers are left to the price and size filters."""
+    by its single characters that `known_single` has (default `known`: the search
+    passes the names and categories only, so "泳衣" finds no jacket whose description
+    says "雨衣"). Numbers are left to the price and size filters."""
+    single = known_single or known
     out: dict[str, None] = {}
     for piece in query_pieces(text):
         if piece.isdigit():
             continue
         found = [g for g in pairs(piece) if known(g)]
         if not found and len(piece) > 1 and _UNSPACED_RUN.fullmatch(piece):
-            found = [c for c in piece if known(c)]
+            found = [c for c in piece if single(c)]
         out.update(dict.fromkeys(found))
     return list(out)
 

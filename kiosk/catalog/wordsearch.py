@@ -308,12 +308,17 @@ def _gram_queries(idx: wordindex.WordIndex, query: str) -> list[tantivy.Query]:
     def in_grams(term: str) -> bool:
         return any(idx.searcher.doc_freq(f, term) > 0 for f in GRAM_BOOSTS)
 
+    heads = (wordindex.GRAM_FIELDS["name"], wordindex.GRAM_FIELDS["category"])
+
+    def in_heads(term: str) -> bool:
+        return any(idx.searcher.doc_freq(f, term) > 0 for f in heads)
+
     def english(term: str) -> tantivy.Query | None:
         words = [] if has_unspaced(term) else terms(normalize(term))
         return _word_query(idx, words[0]) if words and idx.known(words[0]) else None
 
     out: list[tantivy.Query] = []
-    for term in query_terms(query, lambda t: in_grams(t) or english(t) is not None):
+    for term in query_terms(query, lambda t: in_grams(t) or english(t) is not None, in_heads):
         fields = [
             (
                 tantivy.Occur.Should,

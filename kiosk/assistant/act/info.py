@@ -47,8 +47,7 @@ SAY_INFO = Phrases(
         "on_shelf": {EN: "the {name} on shelf {shelf}", ZH: "{name} 在 {shelf} 层"},
         "the": {EN: "the {name}", ZH: "{name}"},
         "which_one": {
-            EN: "Which product do you mean? Tell me its name, or ask me to find something "
-            "first.",
+            EN: "Which product do you mean? Tell me its name, or ask me to find something first.",
             ZH: "您指的是哪件商品？请告诉我商品名称，或者先让我帮您找一找。",
         },
         "which": {
