@@ -21,9 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_origin, get_type_hints
 
 from kiosk.errors import ConfigError
+from kiosk.text.language import EN, LANGUAGES
 
 ENV_PREFIX = "KIOSK_"
 
@@ -94,6 +95,13 @@ class StoreConfig:
     name: str = field(default="Contoso Outdoors", metadata=_doc("Store name used in greetings."))
     currency: str = field(
         default="USD", metadata=_doc("ISO currency code of catalog prices (display only).")
+    )
+    language: str = field(
+        default=EN,
+        metadata=_doc(
+            "The screen's language for a new shopper ('en' or 'zh'): the greeting and "
+            "buttons; each turn's words then follow the language the shopper uses."
+        ),
     )
 
 
@@ -418,6 +426,22 @@ class SpeechConfig:
         default="cpu",
         metadata=_doc("'cpu' (int8) or 'cuda' (float16) for speech recognition."),
     )
+    languages: tuple[str, ...] = field(
+        default=LANGUAGES,
+        metadata=_doc(
+            "Languages shoppers may speak ('en', 'zh'). Whisper picks the likeliest of "
+            "these for each request (one more encoder pass per request); one language "
+            "(['en'] for an English-only store) is decoded as that language without it."
+        ),
+    )
+    voices: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_doc(
+            "piper voice (.onnx, its .onnx.json beside it) per language, e.g. "
+            "{ zh = '/opt/voices/zh_CN-huayan-medium.onnx' }. English falls back to "
+            "models.tts; a language without a voice is shown on screen, never spoken."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -515,6 +539,24 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 
 def _coerce(key: str, value: Any, typ: Any, from_env: bool) -> Any:
     """Check (TOML) or convert (environment strings) one value to the field's type."""
+    origin = get_origin(typ)
+    if origin is tuple:  # a list of strings: TOML ["en", "zh"], KIOSK_... "en,zh"
+        if from_env and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"config key '{key}': expected a list of strings, got {value!r}")
+        return tuple(value)
+    if origin is dict:  # a table of strings: TOML { zh = "..." }, KIOSK_... "zh=/a,en=/b"
+        if from_env and isinstance(value, str):
+            pairs = [p.partition("=") for p in value.split(",") if p.strip()]
+            if any(not sep for _k, sep, _v in pairs):
+                raise ConfigError(f"config key '{key}': expected NAME=VALUE,..., got {value!r}")
+            value = {k.strip(): v.strip() for k, _sep, v in pairs}
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise ConfigError(f"config key '{key}': expected a table of strings, got {value!r}")
+        return dict(value)
     if isinstance(typ, type) and issubclass(typ, StrEnum):
         try:
             return typ(value)
@@ -573,13 +615,19 @@ def _check_range(key: str, value: float, bounds: tuple[float, float], where: str
 
 def _check_value(key: str, value: Any) -> None:
     """Checks one key's value needs beyond its type and range."""
-    if key == "assistant.phrasing_languages":
-        bad = [v for v in value if not re.fullmatch(r"[a-z]{2,8}", v)]
-        if bad:
-            raise ConfigError(
-                f"config key '{key}': {', '.join(map(repr, bad))} is not a language code "
-                "('en', 'zh')"
-            )
+    languages: list[str] = []
+    if key in ("store.language", "speech.languages"):
+        languages = [value] if isinstance(value, str) else list(value)
+        if not languages:
+            raise ConfigError(f"config key '{key}' names no language (known: {LANGUAGES})")
+    elif key in ("speech.voices", "assistant.phrasing_languages"):
+        languages = list(value)
+    unknown = [lang for lang in languages if lang not in LANGUAGES]
+    if unknown:
+        raise ConfigError(
+            f"config key '{key}': {', '.join(map(repr, unknown))} is not a language the "
+            f"kiosk speaks (known: {', '.join(LANGUAGES)})"
+        )
     if key == "ui.staff_pin_hash" and value:
         try:
             parse_pin_hash(value)

@@ -221,3 +221,47 @@ def test_a_pin_hash_kiosk_pin_makes_loads() -> None:
     stored = hash_pin("4321")
     assert load(env={"KIOSK_UI_STAFF_PIN_HASH": stored}).ui.staff_pin_hash == stored
     assert load(env={"KIOSK_UI_STAFF_PIN_HASH": ""}).ui.staff_pin_hash == "", "empty: off"
+
+
+# ---------------------------------------------------------------- languages
+
+
+def test_languages_and_voices_from_toml_and_environment(tmp_path: Path) -> None:
+    f = tmp_path / "kiosk.toml"
+    f.write_text(
+        '[store]\nlanguage = "zh"\n[speech]\nlanguages = ["en"]\n'
+        '[speech.voices]\nzh = "/opt/voices/zh_CN-huayan-medium.onnx"\n'
+    )
+    cfg = load(env={"KIOSK_CONFIG": str(f)})
+    assert cfg.store.language == "zh"
+    assert cfg.speech.languages == ("en",)
+    assert cfg.speech.voices == {"zh": "/opt/voices/zh_CN-huayan-medium.onnx"}
+    env = load(env={"KIOSK_SPEECH_LANGUAGES": "en, zh", "KIOSK_SPEECH_VOICES": "zh=/v/zh.onnx"})
+    assert env.speech.languages == ("en", "zh")
+    assert env.speech.voices == {"zh": "/v/zh.onnx"}
+    defaults = load(env={})
+    assert defaults.store.language == "en" and defaults.speech.languages == ("en", "zh")
+    assert defaults.speech.voices == {}, "English: models.tts; Chinese: none ships"
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "needle"),
+    [
+        ("[speech]\nlanguages = ['en', 'fr']\n", {}, "'fr' is not a language the kiosk speaks"),
+        ("[speech]\nlanguages = []\n", {}, "config key 'speech.languages' names no language"),
+        ("[speech]\nlanguages = 'en'\n", {}, "expected a list of strings"),
+        ("[speech]\nvoices = { de = '/v.onnx' }\n", {}, "'de' is not a language"),
+        ("[speech]\nvoices = ['zh']\n", {}, "expected a table of strings"),
+        ("[store]\nlanguage = 'jp'\n", {}, "config key 'store.language': 'jp'"),
+        ("", {"KIOSK_SPEECH_VOICES": "zh"}, "expected NAME=VALUE"),
+        ("", {"KIOSK_SPEECH_LANGUAGES": ""}, "names no language"),
+    ],
+)
+def test_language_errors_name_the_key(
+    tmp_path: Path, toml: str, env: dict[str, str], needle: str
+) -> None:
+    f = tmp_path / "kiosk.toml"
+    f.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load(env={"KIOSK_CONFIG": str(f), **env})
+    assert needle in str(err.value)

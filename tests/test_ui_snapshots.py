@@ -73,5 +73,14 @@ def test_shopper_compare(snap_compare: Snap, cfg: Config, catalog: Catalog) -> N
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_shopper_chinese_turn(snap_compare: Snap, cfg: Config, catalog: Catalog, size: Any) -> None:
+    """Issue 17: a Chinese request; the screen's own words (state line, buttons, card
+    labels, follow-ups, the shopper's line) in Chinese. The reply's text is the
+    templates' (English until the Chinese templates land: then re-approve this)."""
+    app = ShopperApp(cfg, catalog)
+    assert snap_compare(app, terminal_size=size, run_before=asking("有没有 SkyView 帐篷？"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_staff_console(snap_compare: Snap, cfg: Config, catalog: Catalog, size: Any) -> None:
     assert snap_compare(StaffApp(cfg, catalog), terminal_size=size)

@@ -334,5 +334,5 @@ def test_the_model_phrases_only_the_languages_it_is_allowed(
 
 def test_phrasing_languages_are_english_by_default_and_checked() -> None:
     assert load(env={}).assistant.phrasing_languages == ("en",)
-    with pytest.raises(Exception, match="language code"):
+    with pytest.raises(Exception, match="not a language the kiosk speaks"):
         load(env={"KIOSK_ASSISTANT_PHRASING_LANGUAGES": "English!"})

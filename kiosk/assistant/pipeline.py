@@ -221,6 +221,7 @@ class Assistant:
         with stage(Stage.UNDERSTAND, timings):
             lex = self.lexicon()
             u = self.understand(text, lex)
+        session.lang = u.lang  # a staff call placed this turn carries it
         with stage(Stage.ACT, timings):
             outcome = self.act(u, session, lex)
         session.last_active = time.time()

@@ -14,6 +14,7 @@ from datetime import datetime
 from kiosk.assistant.reply import ActionKind, Intent, Reply
 from kiosk.catalog import requestlog
 from kiosk.text.content import normalize
+from kiosk.text.language import EN
 from kiosk.text.privacy import redact
 
 # Template words of a reply that relaxed the request ("We don't have X. The closest ...").
@@ -21,6 +22,7 @@ _RELAXED = ("we don't have", "the closest")
 # A request that is only a number (a PIN typed into the wrong box, a phone extension, a
 # loyalty or order number) says nothing about demand and may be a secret: never logged.
 _ONLY_A_NUMBER = re.compile(r"[\d\s#*+().,/-]*")
+_WORD_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 
 
 def answered(reply: Reply) -> bool:
@@ -63,15 +65,22 @@ def record_turn(
     if _ONLY_A_NUMBER.fullmatch(text.strip()):
         return
     clean = redact(text).strip()[: requestlog.MAX_TEXT]
-    query = normalize(clean)
+    english = reply.lang == EN
+    # Chinese has no spaces and none of the English content words: its query is the
+    # request's own words (runs of Han characters, Latin words), so it is counted.
+    query = normalize(clean) if english else " ".join(_WORD_RUNS.findall(clean.lower()))
     ids = [c.id for c in reply.products]
     if reply.slots.get("purchased") or any(a.kind == ActionKind.LOYALTY for a in reply.actions):
         # "The tent I bought": what was shown came from a loyalty customer's orders, and
         # orders + kiosk + minute could point at the customer. Keep the count only.
         ids = []
     # Only a search's results can match loosely; a named product in a question is exact.
+    # (How much of a Chinese request a product's English name covers can't be measured
+    # by shared words: a Chinese search that found products is taken as met.)
     score = (
-        requestlog.match_score(query, conn, ids) if reply.intent == Intent.FIND_PRODUCT else None
+        requestlog.match_score(query, conn, ids)
+        if reply.intent == Intent.FIND_PRODUCT and english
+        else None
     )
     if score is not None and reply.by_meaning:
         score = max(score, requestlog.WEAK_SCORE)  # fits by meaning, not by shared words
@@ -92,5 +101,6 @@ def record_turn(
             answered=answered(reply),
             session=session_token,
             timings_ms=dict(reply.timings_ms),
+            lang=reply.lang,
         ),
     )

@@ -138,6 +138,8 @@ class Reply:
     transcript: str | None = None
     # The request the transcript was read as, catalog names corrected ("tennis" -> "tents").
     heard_as: str | None = None
+    # The language Whisper heard the request in (a spoken turn: 'en', 'zh').
+    heard_lang: str | None = None
     # Side-by-side rows for a comparison: [["", name A, name B], ["price", ...], ...].
     table: list[list[str]] = field(default_factory=list)
     # What went wrong in a stage the turn survived (the model timed out in compose, ...).
@@ -168,6 +170,8 @@ class Reply:
             out["transcript"] = self.transcript
         if self.heard_as is not None:
             out["heard_as"] = self.heard_as
+        if self.heard_lang is not None:
+            out["heard_lang"] = self.heard_lang
         if self.errors:
             out["errors"] = [e.to_json() for e in self.errors]
         return out

@@ -49,6 +49,7 @@ class Session:
     turns: int = 0
     last_request: str = ""  # redacted, for the staff call note
     staff_call: int | None = None  # this visit's open staff call: one per visit
+    lang: str = "en"  # the language of the shopper's last request ('en', 'zh')
     # Random, rotated with every new shopper: lets the anonymous request log count
     # what was asked together in one visit without tying a visit to a person.
     token: str = field(default_factory=new_session_token)

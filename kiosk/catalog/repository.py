@@ -51,6 +51,7 @@ class StaffCall:
     kiosk: str
     looking_for: str
     status: str
+    lang: str = "en"  # the language the shopper asked in
 
 
 class Catalog:
@@ -294,14 +295,11 @@ class Catalog:
         sql = "SELECT * FROM staff_calls"
         if open_only:
             sql += " WHERE status != 'closed'"
-        return [
-            StaffCall(r["id"], r["at"], r["kiosk"], r["looking_for"], r["status"])
-            for r in self.conn.execute(sql + " ORDER BY at, id")
-        ]
+        return [_staff_call(r) for r in self.conn.execute(sql + " ORDER BY at, id")]
 
     def staff_call(self, call_id: int) -> StaffCall | None:
         r = self.conn.execute("SELECT * FROM staff_calls WHERE id = ?", (call_id,)).fetchone()
-        return StaffCall(r["id"], r["at"], r["kiosk"], r["looking_for"], r["status"]) if r else None
+        return _staff_call(r) if r else None
 
     def feedback(self) -> list[tuple[str, str, str | None]]:
         """(when, text, product id) of every stored comment, oldest first."""
@@ -385,3 +383,9 @@ def _product(
         variants=tuple(variants),
         translations=translations or {},
     )
+
+
+def _staff_call(r: sqlite3.Row) -> StaffCall:
+    # A catalog not yet at schema 6 has no lang (sqlite3.Row: `in` reads values, not keys).
+    lang = r["lang"] if "lang" in r.keys() else "en"  # noqa: SIM118
+    return StaffCall(r["id"], r["at"], r["kiosk"], r["looking_for"], r["status"], lang)

@@ -49,6 +49,7 @@ class LoggedTurn:
     product_ids: tuple[str, ...]
     answered: bool
     session: str
+    lang: str = "en"  # the language the request was made in ('en', 'zh')
 
     @property
     def weak(self) -> bool:
@@ -124,6 +125,7 @@ class RequestRow:
     answered: bool
     session: str
     timings_ms: dict[str, float]
+    lang: str = "en"  # the language the shopper asked in
 
 
 def insert(conn: sqlite3.Connection, row: RequestRow) -> None:
@@ -131,7 +133,7 @@ def insert(conn: sqlite3.Connection, row: RequestRow) -> None:
     with transaction(conn):
         conn.execute(
             "INSERT INTO request_log (day, at, kiosk, intent, text, query, found, top_score, "
-            "product_ids, answered, session, timings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "product_ids, answered, session, timings, lang) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 row.when.strftime("%Y-%m-%d"),
                 row.when.strftime("%Y-%m-%dT%H:%M"),
@@ -145,6 +147,7 @@ def insert(conn: sqlite3.Connection, row: RequestRow) -> None:
                 int(row.answered),
                 row.session,
                 json.dumps({k: round(v) for k, v in row.timings_ms.items()}),
+                row.lang,
             ),
         )
 
@@ -194,6 +197,7 @@ def _logged(r: sqlite3.Row) -> LoggedTurn:
         tuple(p for p in r["product_ids"].split(",") if p),
         bool(r["answered"]),
         r["session"],
+        r["lang"] if "lang" in r.keys() else "en",  # noqa: SIM118 (a log before schema 6)
     )
 
 

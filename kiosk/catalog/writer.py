@@ -535,10 +535,12 @@ class CatalogWriter:
         if cur.rowcount == 0:
             raise KeyError(product_id)
 
-    def add_staff_call(self, looking_for: str, kiosk: str = "") -> int:
-        """A shopper pressed "call staff"; the text must already be redacted."""
+    def add_staff_call(self, looking_for: str, kiosk: str = "", lang: str = "en") -> int:
+        """A shopper pressed "call staff"; the text must already be redacted, and stays in
+        the shopper's words; `lang` is the language they asked in, for the queue."""
         cur = self.conn.execute(
-            "INSERT INTO staff_calls (kiosk, looking_for) VALUES (?, ?)", (kiosk, looking_for)
+            "INSERT INTO staff_calls (kiosk, looking_for, lang) VALUES (?, ?, ?)",
+            (kiosk, looking_for, lang),
         )
         return int(cur.lastrowid or 0)
 

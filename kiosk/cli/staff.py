@@ -120,7 +120,7 @@ def cmd_calls(cfg: Config, args: argparse.Namespace) -> int:
             json.dumps(
                 [
                     {"id": c.id, "at": c.at, "kiosk": c.kiosk, "looking_for": c.looking_for,
-                     "status": c.status}
+                     "status": c.status, "lang": c.lang}
                     for c in calls
                 ],
                 ensure_ascii=False,
@@ -183,8 +183,8 @@ def cmd_insights(cfg: Config, args: argparse.Namespace) -> int:
         page = html_page(report, cfg.store.name)
         Path(args.html).write_text(page, encoding="utf-8")
         print(f"wrote {args.html} ({len(page) / 1000:.0f} KB, charts inside)", file=sys.stderr)
-    if args.json:
-        print(json.dumps(report, indent=2))
+    if args.json:  # the shoppers' words as they wrote them, Chinese included
+        print(json.dumps(report, indent=2, ensure_ascii=False))
     elif not args.csv and not args.html:
         print(format_report(report))
     return 0

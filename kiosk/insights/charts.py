@@ -12,6 +12,8 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from kiosk.text.language import NAMES
+
 BAR = "#2b6cb0"
 WARN = "#c05621"
 GOOD = "#2f855a"
@@ -137,7 +139,7 @@ def charts(report: dict[str, Any]) -> list[tuple[str, str]]:
             "unmet",
             bars_svg(
                 "Asked for, not found (unmet demand)",
-                [str(g["head"]) for g in unmet[:12]],
+                [what(g) for g in unmet[:12]],
                 [float(g["count"]) for g in unmet[:12]],
                 color=WARN,
             ),
@@ -154,13 +156,24 @@ def charts(report: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def what(group: dict[str, Any]) -> str:
+    """A group's name on a chart: its head noun; a group asked mostly in another
+    language than English, its wording as shoppers wrote it."""
+    langs = group.get("langs") or {"en": group["count"]}
+    return str(group["head"] if langs.get("en", 0) * 2 >= group["count"] else group["label"])
+
+
 def html_page(report: dict[str, Any], store: str) -> str:
     """One self-contained page: the charts, then the top tables; prints on A4."""
     unmet = report.get("unmet_demand") or []
     rows = "".join(
-        f"<tr><td>{_esc(g['head'])}</td><td>{g['count']}</td>"
-        f"<td>{_esc('; '.join(g.get('examples', [])[:3]))}</td></tr>"
+        f"<tr><td>{_esc(what(g))}</td><td>{g['count']}</td>"
+        f"<td>{_esc('; '.join(g.get('examples', [])[:3]))}</td>"
+        f"<td>{_esc(', '.join(NAMES.get(x, x) for x in g.get('langs', {})))}</td></tr>"
         for g in unmet[:15]
+    )
+    used = ", ".join(
+        f"{x['name']} {x['share']:.0%} ({x['count']})" for x in report.get("languages", [])
     )
     figures = "\n".join(f'<figure id="{cid}">{svg}</figure>' for cid, svg in charts(report))
     return f"""<!doctype html>
@@ -178,9 +191,11 @@ td, th {{ border-bottom: 1px solid #e2e8f0; padding: 4px 6px; text-align: left; 
 <p class="meta">{report.get("requests", 0)} requests in {report.get("sessions", 0)} visits,
 last {report.get("days", "?")} days; made {_esc(report.get("generated_at", ""))}.
 Nothing here identifies a shopper.</p>
+<p class="meta" id="languages">Languages shoppers used: {_esc(used or "none yet")}</p>
 {figures}
 <h2>Asked for, not found</h2>
-<table><tr><th>what</th><th>times</th><th>as shoppers said it</th></tr>{rows}</table>
+<table><tr><th>what</th><th>times</th><th>as shoppers said it</th><th>language</th></tr>{rows}
+</table>
 </body></html>
 """
 
@@ -209,7 +224,7 @@ def terminal_charts(report: dict[str, Any], width: int = 40) -> str:
     out += text_bars([b[0] for b in busy], [b[1] for b in busy], width=width) or ["  none yet"]
     out += ["", "Asked for, not found"]
     out += text_bars(
-        [str(g["head"]) for g in unmet[:8]], [float(g["count"]) for g in unmet[:8]], width=width
+        [what(g) for g in unmet[:8]], [float(g["count"]) for g in unmet[:8]], width=width
     ) or ["  none"]
     out += ["", "Review sentiment (▒ unhappy, █ happy)"]
     out += text_bars(

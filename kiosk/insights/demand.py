@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from kiosk.catalog.repository import Catalog
 from kiosk.catalog.requestlog import SEARCH_INTENTS, LoggedTurn
 from kiosk.text.content import content_words, head_noun
+from kiosk.text.language import EN
 from kiosk.text.words import singular, words
 
 # Two heads this alike (rapidfuzz ratio, 0-100) are one word misspelt.
@@ -35,6 +36,7 @@ class Group:
     by_day: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
     intents: dict[str, int] = field(default_factory=dict)
+    langs: dict[str, int] = field(default_factory=dict)  # the languages it was asked in
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,7 @@ class Group:
             "by_day": dict(sorted(self.by_day.items())),
             "examples": self.examples,
             "intents": self.intents,
+            "langs": self.langs,
         }
 
 
@@ -94,7 +97,7 @@ def group_requests(
     `key` overrides the head noun (e.g. the whole query, for questions).
     """
     rows = list(turns)
-    heads = {t.id: (key(t) if key else head_noun(t.text or t.query, known)) for t in rows}
+    heads = {t.id: (key(t) if key else asked_for(t, known)) for t in rows}
     canon = _canonical(Counter(h for h in heads.values() if h))
     groups: dict[str, Group] = {}
     phrasings: dict[str, Counter[str]] = {}
@@ -108,12 +111,23 @@ def group_requests(
         g.count += 1
         g.by_day[t.day] = g.by_day.get(t.day, 0) + 1
         g.intents[t.intent] = g.intents.get(t.intent, 0) + 1
+        g.langs[t.lang] = g.langs.get(t.lang, 0) + 1
         phrasings.setdefault(head, Counter())[" ".join(content_words(t.text)) or t.query] += 1
         wordings.setdefault(head, Counter())[" ".join(t.text.split())] += 1
-    for head, g in groups.items():
-        g.label = _label(head, phrasings[head])
-        g.examples = [w for w, _ in wordings[head].most_common(MAX_EXAMPLES)]
+    for name, g in groups.items():
+        g.examples = [w for w, _ in wordings[name].most_common(MAX_EXAMPLES)]
+        english = g.langs.get(EN, 0) * 2 >= g.count
+        # Another language's group is named by its commonest wording, as it was written.
+        g.label = _label(name, phrasings[name]) if english else g.examples[0]
     return sorted(groups.values(), key=lambda g: (-g.count, g.label))
+
+
+def asked_for(t: LoggedTurn, known: Collection[str] = ()) -> str:
+    """What a request asked for: the English head noun; a request in another language
+    (no English grammar to read it by) is grouped by its own words, as it was written."""
+    if t.lang == EN:
+        return head_noun(t.text or t.query, known)
+    return t.query or " ".join(t.text.split())
 
 
 def _label(head: str, phrasings: Counter[str]) -> str:
@@ -182,6 +196,4 @@ def unanswered(
         for t in turns
         if not t.answered and not (t.unmet and (t.found == 0 or t.intent == "out_of_scope"))
     ]
-    return group_requests(rows, known=known, key=lambda t: head_noun(t.text, known) or t.intent)[
-        :limit
-    ]
+    return group_requests(rows, known=known, key=lambda t: asked_for(t, known) or t.intent)[:limit]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from kiosk.insights.demand import (
 )
 from kiosk.insights.recommend import asked_together
 from kiosk.insights.sentiment import agreement, feedback_sentiment, product_sentiment
+from kiosk.text.language import NAMES
 
 CSV_FIELDS = ("section", "label", "count", "detail")
 
@@ -58,6 +60,8 @@ def build_report(
         "retention_days": retention_days,
         "requests": len(logged),
         "sessions": len({t.session for t in logged if t.session}),
+        # Which languages shoppers asked in: requests and share of all, most used first.
+        "languages": _languages(logged),
         # For the charts (insights/charts.py): when shoppers ask.
         "by_hour": _by_hour(logged),
         "by_day": _by_day(logged, days, now),
@@ -80,6 +84,22 @@ def build_report(
             },
         },
     }
+
+
+def _languages(logged: list[Any]) -> list[dict[str, Any]]:
+    counts = Counter(t.lang for t in logged)
+    total = sum(counts.values())
+    return [
+        {"lang": lang, "name": NAMES.get(lang, lang), "count": n, "share": round(n / total, 3)}
+        for lang, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def languages_line(report: dict[str, Any]) -> str:
+    """'English 80% (40), 中文 20% (10)': the languages shoppers used, for one line."""
+    return ", ".join(
+        f"{x['name']} {x['share']:.0%} ({x['count']})" for x in report.get("languages", [])
+    )
 
 
 def _by_hour(logged: list[Any]) -> list[int]:
@@ -130,6 +150,8 @@ def format_report(report: dict[str, Any]) -> str:
             else ""
         )
     ]
+    if report.get("languages"):
+        lines.append(f"\nLanguages shoppers used: {languages_line(report)}")
     lines += _groups("Asked for, not found (or only weak matches)", report["unmet_demand"])
     lines += _groups("Most asked for", report["top_requests"][:10])
     lines.append("\nProducts shown most")
@@ -191,6 +213,15 @@ def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
 
+    for x in report.get("languages", []):
+        rows.append(
+            {
+                "section": "language",
+                "label": x["name"],
+                "count": x["count"],
+                "detail": f"{x['share']:.1%} of requests ({x['lang']})",
+            }
+        )
     groups("unmet demand", report["unmet_demand"])
     groups("top request", report["top_requests"])
     for p in report["top_products"]:

@@ -5,7 +5,7 @@ the wheel cache, building files) is imported only by `kiosk models`, never from 
 """
 
 from kiosk.models.manifest import ROLES, ModelFile, ModelPart, ModelSpec, load_manifest
-from kiosk.models.paths import FIX, resolve
+from kiosk.models.paths import FIX, resolve, resolve_voice
 from kiosk.models.stamps import sha256_file
 from kiosk.models.status import ModelStatus, format_report, verify
 
@@ -19,6 +19,7 @@ __all__ = [
     "format_report",
     "load_manifest",
     "resolve",
+    "resolve_voice",
     "sha256_file",
     "verify",
 ]

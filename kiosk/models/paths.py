@@ -48,14 +48,27 @@ def resolve(cfg: Config, role: str) -> Path:
     return root / spec.load_path
 
 
-def _resolve_override(cfg: Config, role: str, value: str) -> Path:
+def resolve_voice(cfg: Config, lang: str) -> Path | None:
+    """The piper voice that speaks `lang`: `speech.voices[lang]`, with English falling
+    back to `models.tts` (the bundled voice when empty); None when the language has no
+    voice (its replies are shown, never read with another language's voice)."""
+    configured = cfg.speech.voices.get(lang, "")
+    if configured:
+        return _resolve_override(cfg, "tts", configured, key=f"speech.voices.{lang}")
+    if lang == "en":
+        return resolve(cfg, "tts")
+    return None
+
+
+def _resolve_override(cfg: Config, role: str, value: str, *, key: str = "") -> Path:
     """A user-chosen model: must exist; its hash is the user's business, not the manifest's."""
-    key = f"models.{role}"
+    key = key or f"models.{role}"
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = cfg.models_dir / path  # relative overrides live in the models dir
+    env = "KIOSK_" + key.split(".")[0].upper() + "_" + key.split(".")[1].upper()
     hint = (
-        f"fix {key} in the config file (KIOSK_CONFIG) or KIOSK_MODELS_{role.upper()}, "
+        f"fix {key} in the config file (KIOSK_CONFIG) or {env}, "
         f"or leave it empty to use the bundled model (`kiosk models`)"
     )
     if not path.exists():

@@ -346,6 +346,36 @@ def check_audio(cfg: Config) -> list[Check]:
 # ---------------------------------------------------------------------- gpu
 
 
+def check_voices(cfg: Config) -> list[Check]:
+    """Which languages the kiosk speaks aloud (`speech.voices`; English: `models.tts`).
+
+    A language without a voice is normal (its replies are shown on screen, never read
+    by another language's voice); a configured voice that can't be found is a warning.
+    """
+    from kiosk import models
+    from kiosk.text.language import LANGUAGES, NAMES
+
+    if not (cfg.speech.enabled and cfg.speech.speak_replies):
+        return [Check("voices", "ok", "not used: replies are not spoken (speech settings)")]
+    spoken, silent, broken = [], [], []
+    for lang in LANGUAGES:
+        try:
+            path = models.resolve_voice(cfg, lang)
+        except KioskError as exc:
+            broken.append(exc.message)
+            continue
+        if path is None:
+            silent.append(f"{NAMES[lang]} ({lang})")
+        else:
+            spoken.append(f"{NAMES[lang]} ({lang}): {path.name}")
+    detail = "spoken: " + ("; ".join(spoken) or "none")
+    if silent:
+        detail += "; shown on screen only, no voice: " + ", ".join(silent)
+    if broken:
+        return [Check("voices", "warn", f"{detail}; {'; '.join(broken)}", "fix speech.voices")]
+    return [Check("voices", "ok", detail)]
+
+
 def check_gpu(cfg: Config) -> list[Check]:
     """Can llama.cpp offload to a GPU? CPU-only is a fine, supported setup."""
     if cfg.llm.backend != "local":
@@ -713,6 +743,7 @@ def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
     checks += _guard("disk", lambda: check_disk(cfg))
     checks += _guard("staff pin", lambda: check_staff_pin(cfg))
     checks += _guard("audio", lambda: check_audio(cfg))
+    checks += _guard("voices", lambda: check_voices(cfg))
     checks += _guard("gpu", lambda: check_gpu(cfg))
     return checks
 

@@ -25,6 +25,7 @@ from kiosk.insights.describe import Draft, check_description, draft_description,
 from kiosk.llm.base import ChatModel
 from kiosk.llm.loader import load_or_templates
 from kiosk.ops.doctor import check_disk, check_models
+from kiosk.text.language import NAMES
 from kiosk.text.words import words
 
 CALL_STATUSES = ("open", "acknowledged", "closed")
@@ -268,11 +269,18 @@ def speaker_test(cfg: Config) -> str:
 
 
 def format_calls(calls: Sequence[StaffCall]) -> list[str]:
-    """The queue as lines for a terminal: number, time, kiosk, status, what was wanted."""
+    """The queue as lines for a terminal: number, time, kiosk, status, the language the
+    shopper asked in, and what was wanted (in their words)."""
     return [
-        f"#{c.id:<5} {local_time(c.at)}  {c.kiosk:<12} {c.status:<12} {c.looking_for}"
+        f"#{c.id:<5} {local_time(c.at)}  {c.kiosk:<12} {c.status:<12} "
+        f"{language_name(c.lang):<8} {c.looking_for}"
         for c in calls
     ]
+
+
+def language_name(lang: str) -> str:
+    """'English', '中文': a language as staff read it (the code itself if unknown)."""
+    return NAMES.get(lang, lang)
 
 
 def waiting(stamp: str, now: float | None = None) -> str:

@@ -13,11 +13,12 @@ Measured on 2 cores (base, int8): every utterance is padded to a 30 s window, so
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from kiosk import models
 from kiosk.config import Config
 from kiosk.errors import ModelError
 from kiosk.speech.audio import MAX_REQUEST_S, RATE, Samples, SpeechError
+from kiosk.text.language import EN, han_count
 
 # What Whisper writes for silence or noise it was trained on (subtitles), normalized.
 HALLUCINATIONS = frozenset(
@@ -49,6 +51,19 @@ HALLUCINATIONS = frozenset(
         "um",
         "uh",
         "subtitles by the amara org community",
+    }
+)
+# What Whisper writes in Chinese for silence or noise (subtitle credits, "thanks for
+# watching", "like and subscribe"), normalized; believed only from a sure decoder.
+ZH_HALLUCINATIONS = frozenset(
+    {
+        "谢谢观看",
+        "谢谢大家",
+        "谢谢",
+        "感谢观看",
+        "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+        "字幕由amara org社区提供",
+        "字幕志愿者 李宗盛",
     }
 )
 # Sound annotations Whisper writes instead of words: "[Music]", "(coughs)", "*cough*", "♪".
@@ -100,6 +115,8 @@ class Transcript:
     duration_s: float = 0.0
     speech_s: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # How likely Whisper found `language` (among all it knows); 1.0 when it was fixed.
+    language_probability: float = 1.0
 
     @property
     def is_speech(self) -> bool:
@@ -173,6 +190,7 @@ class Transcriber:
         self.threads = threads or cpu_cores()
         self.beam_size = beam_size
         self.vad = vad or VadSettings()
+        self.languages: tuple[str, ...] = tuple(cfg.speech.languages)
         try:
             self.model = _short_context_model(
                 str(self.path),
@@ -211,12 +229,20 @@ class Transcriber:
         return prompt
 
     def transcribe(
-        self, audio: Samples, *, hints: Sequence[str] = (), hotwords: bool = False
+        self,
+        audio: Samples,
+        *,
+        hints: Sequence[str] | Mapping[str, Sequence[str]] = (),
+        hotwords: bool = False,
+        languages: Sequence[str] | None = None,
     ) -> Transcript:
         """Text of one utterance (16 kHz mono float32), or an empty Transcript if none.
 
-        `hints` (catalog categories, brands, names) become the initial prompt, or
-        the hotwords when `hotwords` is set (measured the same; kept for comparison).
+        `languages` (default `speech.languages`) are those a shopper may speak: one is
+        decoded as that language; of several, Whisper's likeliest is chosen for each
+        request (`Transcript.language`). `hints` (catalog categories, brands, names)
+        become the initial prompt, per language when given as {lang: hints}; or the
+        hotwords when `hotwords` is set (measured the same; kept for comparison).
         """
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         duration = audio.size / RATE
@@ -234,17 +260,15 @@ class Transcriber:
         # At most one request's worth: minutes of audio never cost minutes of decoding.
         end = min(spans[-1][1] + pad, start + int(MAX_REQUEST_S * RATE))
         clip = audio[start:end]
-        prompt = self.prompt_for(hints) if hints else None
+        allowed = tuple(languages or self.languages) or (EN,)
         options: dict[str, Any] = {
-            "language": "en",
+            "language": allowed[0],
             "beam_size": self.beam_size,
             "vad_filter": False,  # done above, once
             "condition_on_previous_text": False,
             "without_timestamps": True,
             "temperature": 0.0,  # no sampling fallback: bounded latency, guards below
         }
-        if prompt:
-            options["hotwords" if hotwords else "initial_prompt"] = prompt
         # A short request needs little of Whisper's 30 s window: the encoder runs on
         # `context_s` (or the clip, if longer), ~2.3x faster at 15 s on 2 cores. Whisper
         # was trained on full windows: a decode that loops ("Do Do Do ...") or that the
@@ -252,11 +276,22 @@ class Transcriber:
         frames = -(-(clip.size // 160 + 100) // 100) * 100  # the clip and 1 s, in 100s
         short = bool(self.context_frames) and frames < 3000
         options["max_new_tokens"] = min(200, 20 + 12 * int(clip.size / RATE))
+        probability = 1.0
         try:
             with self._lock:
                 self.model.frames = (
                     max(self.context_frames, -(-frames // 100) * 100) if short else 0
                 )
+                # Detection's encoder pass serves the decode (one pass, not two).
+                self.model.remember = len(allowed) > 1
+                self.model._last = None
+                if len(allowed) > 1:
+                    lang_started = time.perf_counter()
+                    options["language"], probability = self._language(clip, allowed)
+                    timings["language"] = (time.perf_counter() - lang_started) * 1000
+                prompt = self.prompt_for(_hints_for(hints, options["language"]))
+                if prompt:
+                    options["hotwords" if hotwords else "initial_prompt"] = prompt
                 segments, _info = self.model.transcribe(clip, **options)
                 decoded = list(segments)  # the generator decodes lazily: stay in the lock
                 if short and (_degenerate(decoded) or _unsure(decoded)):
@@ -264,6 +299,17 @@ class Transcriber:
                     self.model.frames = 0
                     segments, _info = self.model.transcribe(clip, **options)
                     decoded = list(segments)
+                if prompt and options["language"] != EN and _derailed(decoded):
+                    # Measured on the one real Chinese clip here: a catalog prompt threw
+                    # an everyday phrase off (a lone '\ufffd', log-prob -1.3); without it
+                    # the phrase was heard (-0.41). English prompts are measured (above).
+                    timings["asr_no_prompt"] = (time.perf_counter() - t1) * 1000
+                    options.pop("hotwords", None)
+                    options.pop("initial_prompt", None)
+                    prompt = None
+                    segments, _info = self.model.transcribe(clip, **options)
+                    decoded = list(segments)
+                self.model._last = None
         except RuntimeError as exc:  # CUDA libraries missing at first use, out of memory
             raise SpeechError(f"speech recognition failed: {exc}", code="asr_failed") from None
         timings["asr"] = (time.perf_counter() - t1) * 1000
@@ -274,7 +320,7 @@ class Transcriber:
         ]
         text = " ".join(_ANNOTATION.sub(" ", s.text).strip() for s in kept)
         text = re.sub(r"\s{2,}", " ", text).strip()
-        if not re.search(r"[A-Za-z0-9]", text):
+        if not re.search(r"[A-Za-z0-9]", text) and not han_count(text):
             text = ""
         no_speech = max((s.no_speech_prob for s in kept), default=1.0)
         logprob = (sum(s.avg_logprob for s in kept) / len(kept)) if kept else 0.0
@@ -286,7 +332,40 @@ class Transcriber:
             or logprob < HALLUCINATION_LOGPROB
         ):
             text = ""
-        return Transcript(text, "en", no_speech, logprob, duration, speech_s, timings)
+        if _normal(text) in ZH_HALLUCINATIONS and (
+            no_speech > HALLUCINATION_NO_SPEECH or logprob < HALLUCINATION_LOGPROB
+        ):
+            text = ""
+        return Transcript(
+            text, options["language"], no_speech, logprob, duration, speech_s, timings, probability
+        )
+
+    def _language(self, clip: Samples, allowed: Sequence[str]) -> tuple[str, float]:
+        """The likeliest of `allowed` for this clip, and its probability (among all).
+
+        Whisper's language probabilities come from one encoder pass over the clip's
+        features as `transcribe` will make them, so the decode reuses that pass.
+        """
+        model = self.model
+        features = model.feature_extractor(clip)[..., :-1]  # as transcribe cuts them
+        _top, _p, probs = model.detect_language(features=features)
+        return choose_language(probs, allowed)
+
+
+def choose_language(
+    probs: Sequence[tuple[str, float]], allowed: Sequence[str]
+) -> tuple[str, float]:
+    """The likeliest language of `allowed` in Whisper's (language, probability) list;
+    the first allowed one when Whisper gave none of them any weight."""
+    best = max(((p, lang) for lang, p in probs if lang in allowed), default=None)
+    return (best[1], best[0]) if best is not None else (allowed[0], 0.0)
+
+
+def _hints_for(hints: Sequence[str] | Mapping[str, Sequence[str]], lang: str) -> list[str]:
+    """The catalog hints for the language being decoded."""
+    if isinstance(hints, Mapping):
+        return list(hints.get(lang, ()))
+    return list(hints) if lang == EN else []
 
 
 def _echoes_prompt(text: str, prompt: str) -> bool:
@@ -315,13 +394,36 @@ def _short_context_model(path: str, **kwargs: Any) -> Any:
 
     class ShortContextWhisper(WhisperModel):  # type: ignore[misc]
         frames = 0
+        # Language detection encodes the clip's first window; the decode that follows
+        # encodes the same features again. With `remember` set, the last encoding is
+        # reused when the features are the same (compared by digest).
+        remember = False
+        _last: tuple[bytes, Any] | None = None
 
         def encode(self, features: Any) -> Any:
             if self.frames:
                 features = features[..., : self.frames]
-            return super().encode(features)
+            if not self.remember:
+                return super().encode(features)
+            digest = (
+                hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16).digest()
+                + str(features.shape).encode()
+            )
+            if self._last is not None and self._last[0] == digest:
+                return self._last[1]
+            out = super().encode(features)
+            self._last = (digest, out)
+            return out
 
     return ShortContextWhisper(path, **kwargs)
+
+
+def _derailed(segments: Sequence[Any]) -> bool:
+    """A decode the prompt threw off: nothing, a broken character, or a decoder unsure
+    of what it wrote."""
+    text = "".join(s.text for s in segments).strip()
+    scores = [s.avg_logprob for s in segments]
+    return not text or "\ufffd" in text or sum(scores) / len(scores) < LOGPROB_MIN
 
 
 def _unsure(segments: Sequence[Any]) -> bool:
@@ -336,4 +438,4 @@ def _unsure(segments: Sequence[Any]) -> bool:
 
 
 def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
+    return " ".join(re.sub(r"[^a-z0-9 \u3400-\u4dbf\u4e00-\u9fff]", " ", text.lower()).split())

@@ -28,6 +28,7 @@ from kiosk.text.words import GRAMMAR_WORDS, SHOPPING_WORDS
 
 if TYPE_CHECKING:
     from kiosk.catalog.lexicon import Lexicon
+    from kiosk.catalog.records import TranslatedWords
     from kiosk.catalog.repository import Catalog
 
 # Words (and numbers) in a transcript, with an inner apostrophe or hyphen kept.
@@ -176,6 +177,15 @@ def hints_from_vocabulary(vocab: Mapping[str, Sequence[str]]) -> list[str]:
         out.setdefault(cat.lower(), None)
     for key in ("brands", "names"):
         for word in vocab.get(key, ()):
+            out.setdefault(word, None)
+    return list(out)
+
+
+def translated_hints(words: TranslatedWords) -> list[str]:
+    """Hints in another language (`Catalog.translated_words`): categories, brands, names."""
+    out: dict[str, None] = {}
+    for table in (words.categories, words.brands, words.names):
+        for word in table:
             out.setdefault(word, None)
     return list(out)
 

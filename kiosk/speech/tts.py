@@ -215,8 +215,9 @@ def write_wav(path: Path | str, chunks: Iterable[Pcm], sample_rate: int) -> Path
 class Synthesizer:
     """One piper voice, loaded once; one lock around it (one ONNX session)."""
 
-    def __init__(self, cfg: Config) -> None:
-        self.path: Path = models.resolve(cfg, "tts")  # ModelError passes through
+    def __init__(self, cfg: Config, path: Path | None = None) -> None:
+        # The English voice (`models.tts`) unless a language's voice is given.
+        self.path: Path = path or models.resolve(cfg, "tts")  # ModelError passes through
         try:
             from piper import PiperVoice
         except ImportError:
@@ -233,6 +234,12 @@ class Synthesizer:
             ) from None
         self.sample_rate = int(self.voice.config.sample_rate)
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_language(cls, cfg: Config, lang: str) -> Synthesizer | None:
+        """The voice `speech.voices` gives `lang` (English: `models.tts`); None: no voice."""
+        path = models.resolve_voice(cfg, lang)
+        return cls(cfg, path) if path is not None else None
 
     def sentences(self, text: str, stop: threading.Event | None = None) -> Iterator[Pcm]:
         """int16 audio for each sentence of `text`, each yielded as soon as it is ready.

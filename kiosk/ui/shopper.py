@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.assistant.act.base import EXAMPLES, WHAT_I_DO, fit_cards
+from kiosk.assistant.act.base import fit_cards
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import ActionKind, Card, Intent, Reply
 from kiosk.assistant.session import Session
@@ -38,7 +38,9 @@ from kiosk.llm.loader import load_or_templates, model_wanted
 from kiosk.ops.sdnotify import Notifier
 from kiosk.ops.staff import KioskStatus
 from kiosk.ops.staffauth import PinGate
+from kiosk.text.language import EN, detect
 from kiosk.ui.plain import plain
+from kiosk.ui.words import SCREEN
 from kiosk.voice.events import (
     Heard,
     MicrophoneLost,
@@ -52,21 +54,24 @@ from kiosk.voice.session import VoiceSession
 
 log = logging.getLogger(__name__)
 
-CALM_ERROR = "Sorry, something went wrong on my side. Please try again, or press Call staff."
-NO_MICROPHONE = "There is no microphone working here, so please type your request."
-ON_THE_WAY = "Someone is on the way to this kiosk."
-STILL_THERE = "Still there? Touch the screen or type to carry on; otherwise I'll start over soon."
+# The screen's words are in `kiosk.ui.words.SCREEN`, in each language; these are the
+# English ones, as tests and older callers name them.
+CALM_ERROR = SCREEN(EN, "calm_error")
+NO_MICROPHONE = SCREEN(EN, "no_microphone")
+ON_THE_WAY = SCREEN(EN, "on_the_way")
+STILL_THERE = SCREEN(EN, "still_there")
 STILL_THERE_S = 15.0  # how long before the idle wipe the kiosk asks
-STATE_READY = "Ready"
-STATE_LISTENING = "Listening..."
-STATE_THINKING = "Thinking..."
-STATE_SPEAKING = "Speaking..."
-STATE_TEXT = {
-    VoiceState.READY: STATE_READY,
-    VoiceState.LISTENING: STATE_LISTENING,
-    VoiceState.THINKING: STATE_THINKING,
-    VoiceState.SPEAKING: STATE_SPEAKING,
+STATE_KEY = {
+    VoiceState.READY: "ready",
+    VoiceState.LISTENING: "listening",
+    VoiceState.THINKING: "thinking",
+    VoiceState.SPEAKING: "speaking",
 }
+STATE_READY = SCREEN(EN, "ready")
+STATE_LISTENING = SCREEN(EN, "listening")
+STATE_THINKING = SCREEN(EN, "thinking")
+STATE_SPEAKING = SCREEN(EN, "speaking")
+STATE_TEXT = {state: SCREEN(EN, key) for state, key in STATE_KEY.items()}
 
 
 class VoiceMessage(Message):
@@ -82,43 +87,45 @@ SHOWN_CARDS = 3  # as many as a reply names; all fit at 80 columns
 
 def follow_ups(reply: Reply) -> list[tuple[str, str]]:
     """The next steps a reply offers, as (button label, the request it sends): what
-    shoppers ask next about products on screen, so one tap asks it."""
+    shoppers ask next about products on screen, so one tap asks it, in the reply's
+    language."""
     if not reply.products or reply.table:
         return []
-    steps = [("Cheaper", "cheaper ones?")]
-    if len(reply.products) == 1:
-        steps.append(("Where is it?", "where is it?"))
-    else:
-        steps.append(("Compare", "compare them"))
+    keys = ["cheaper"]
+    keys.append("where" if len(reply.products) == 1 else "compare")
     if reply.intent != Intent.RECOMMEND:
-        steps.append(("What goes with it?", "what goes with it?"))
-    return steps
+        keys.append("goes_with")
+    return [(SCREEN(reply.lang, key), SCREEN(reply.lang, f"{key}_request")) for key in keys]
 
 
 class ProductCard(Static):
     """Name, price, stock, place and one key fact, readable at arm's length."""
 
-    def __init__(self, card: Card) -> None:
+    def __init__(self, card: Card, lang: str = EN) -> None:
         self.card = card
-        super().__init__(self._text(card), classes="card", markup=False)
+        self.lang = lang
+        super().__init__(self._text(card, lang), classes="card", markup=False)
 
     @staticmethod
-    def _text(c: Card) -> Text:
+    def _text(c: Card, lang: str = EN) -> Text:
         """Catalog text as plain text (a name may hold '[/]'), styled around it."""
         if c.variant:  # "Size 10: 2 in stock" fits a card a third of 80 columns wide
             label = c.variant[0].upper() + c.variant[1:]
             stock = (
-                plain(f"{label}: {c.stock} in stock", "green")
+                plain(SCREEN(lang, "variant_in_stock", label=label, count=c.stock), "green")
                 if c.stock > 0
-                else plain(f"{label}: out of stock", "red")
+                else plain(SCREEN(lang, "variant_out", label=label), "red")
             )
         else:
             stock = (
-                plain(f"In stock ({c.stock})", "green")
+                plain(SCREEN(lang, "in_stock", count=c.stock), "green")
                 if c.stock > 0
-                else plain("Out of stock", "red")
+                else plain(SCREEN(lang, "out_of_stock"), "red")
             )
-        where = f"Aisle {c.aisle}" + (f", shelf {c.shelf}" if c.shelf else "") if c.aisle else ""
+        where = ""
+        if c.aisle:
+            key = "aisle_shelf" if c.shelf else "aisle"
+            where = SCREEN(lang, key, aisle=c.aisle, shelf=c.shelf)
         lines = [plain(c.name, "bold"), plain(format_price(c.price_cents), "bold"), stock]
         if where:
             lines.append(plain(where))
@@ -128,7 +135,7 @@ class ProductCard(Static):
 
     def refresh_card(self, card: Card) -> None:
         self.card = card
-        self.update(self._text(card))
+        self.update(self._text(card, self.lang))
 
 
 class ShopperApp(App[None], inherit_bindings=False):
@@ -171,6 +178,9 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.recent_timings: deque[dict[str, float]] = deque(maxlen=10)
         self._pending: Static | None = None  # the reply being streamed in
         self._call_announced: int | None = None  # the staff call "on the way" was said for
+        # The screen's language: the last turn's, the store's for a new shopper.
+        self.lang = cfg.store.language
+        self._state = VoiceState.READY
         # systemd: READY=1 once the models this screen loads are in (or failed and
         # templates/typing took over), WATCHDOG=1 from this event loop.
         self.notifier = Notifier()
@@ -198,21 +208,38 @@ class ShopperApp(App[None], inherit_bindings=False):
         )
 
     # -- layout -----------------------------------------------------------------------
+    def words(self, key: str, **facts: object) -> str:
+        """One of the screen's own phrases, in the screen's language."""
+        return SCREEN(self.lang, key, **facts)
+
+    def _title(self) -> Text:
+        return Text.assemble(plain(self.cfg.store.name, "bold"), self.words("title"))
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
-            yield Static(
-                Text.assemble(plain(self.cfg.store.name, "bold"), " - shopping help"), id="title"
-            )
-            yield Static(STATE_READY, id="state")
+            yield Static(self._title(), id="title")
+            yield Static(self.words("ready"), id="state")
         yield VerticalScroll(id="conversation")
         yield HorizontalScroll(id="cards")
         yield Horizontal(id="followups")
         yield DataTable(id="compare", show_cursor=False, zebra_stripes=True)
         with Horizontal(id="bottom"):
-            yield Input(placeholder="Type what you're looking for, then Enter", id="ask")
-            yield Button("Talk (F5)", id="talk", variant="primary", disabled=True)
-            yield Button("Call staff", id="call", variant="warning")
-            yield Button("Start over", id="reset")
+            yield Input(placeholder=self.words("placeholder"), id="ask")
+            yield Button(self.words("talk"), id="talk", variant="primary", disabled=True)
+            yield Button(self.words("call"), id="call", variant="warning")
+            yield Button(self.words("reset"), id="reset")
+
+    def set_language(self, lang: str) -> None:
+        """The shopper's language this turn: the screen's own words follow it (what
+        was already said stays as it was said)."""
+        if lang == self.lang:
+            return
+        self.lang = lang
+        self.query_one("#title", Static).update(self._title())
+        self.query_one("#ask", Input).placeholder = self.words("placeholder")
+        for key in ("talk", "call", "reset"):
+            self.query_one(f"#{key}", Button).label = self.words(key)
+        self.set_state(self._state)
 
     def on_mount(self) -> None:
         self.greet()
@@ -250,14 +277,15 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.query_one("#cards", HorizontalScroll).remove_children()
         conversation.mount(
             Static(
-                plain(f"Hello, welcome to {self.cfg.store.name}! {WHAT_I_DO}\n{EXAMPLES}"),
+                plain(self.words("greeting", store=self.cfg.store.name)),
                 classes="kiosk greeting",
                 markup=False,
             )
         )
 
-    def set_state(self, text: str) -> None:
-        self.query_one("#state", Static).update(text)
+    def set_state(self, state: VoiceState) -> None:
+        self._state = state
+        self.query_one("#state", Static).update(self.words(STATE_KEY[state]))
 
     def action_nothing(self) -> None:
         """Lockdown: the keys that would quit, suspend or open a palette do nothing.
@@ -317,7 +345,7 @@ class ShopperApp(App[None], inherit_bindings=False):
     @on(Button.Pressed, "#call")
     def call_staff(self) -> None:
         self.barge_in()
-        self.ask("call staff")
+        self.ask(self.words("call_request"))
         self.query_one("#ask", Input).focus()  # typing goes on; Enter doesn't call again
 
     @on(Button.Pressed, "#reset")
@@ -347,15 +375,18 @@ class ShopperApp(App[None], inherit_bindings=False):
 
     def show_request(self, text: str) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
-        conversation.mount(Static(plain(f"You: {text}"), classes="shopper", markup=False))
+        conversation.mount(
+            Static(plain(self.words("you", text=text)), classes="shopper", markup=False)
+        )
         self._pending = Static("...", classes="kiosk pending", markup=False)
         conversation.mount(self._pending)
         conversation.scroll_end(animate=False)
 
     def ask(self, text: str) -> None:
         self.last_input = time.monotonic()
+        self.set_language(detect(text))  # as the assistant will read it
         self.show_request(text)
-        self.set_state(STATE_THINKING)
+        self.set_state(VoiceState.THINKING)
         self.run_turn(text)
 
     def stream_text(self, text: str) -> None:
@@ -386,8 +417,9 @@ class ShopperApp(App[None], inherit_bindings=False):
     async def on_voice_message(self, message: VoiceMessage) -> None:
         event = message.event
         if isinstance(event, StateChanged):
-            self.set_state(STATE_TEXT[event.state])
+            self.set_state(event.state)
         elif isinstance(event, Heard):
+            self.set_language(detect(event.transcript))
             self.heard(event.transcript)
         elif isinstance(event, ReplyText):
             self.stream_text(event.text)
@@ -418,7 +450,7 @@ class ShopperApp(App[None], inherit_bindings=False):
             return
         self.said_no_microphone = True
         self.query_one("#conversation", VerticalScroll).mount(
-            Static(NO_MICROPHONE, classes="kiosk note", markup=False)
+            Static(self.words("no_microphone"), classes="kiosk note", markup=False)
         )
 
     def action_talk(self) -> None:
@@ -455,12 +487,12 @@ class ShopperApp(App[None], inherit_bindings=False):
             return
         log.error("worker %s failed: %r", event.worker.name, event.worker.error)
         if event.worker.group in ("turn", "listen"):
-            self.set_state(STATE_READY)
+            self.set_state(VoiceState.READY)
             if self._pending is not None:
                 self._pending.remove()
                 self._pending = None
             self.query_one("#conversation", VerticalScroll).mount(
-                Static(CALM_ERROR, classes="kiosk error", markup=False)
+                Static(self.words("calm_error"), classes="kiosk error", markup=False)
             )
         elif event.worker.group == "speech":
             self.voice.problems.append(f"speech could not start: {event.worker.error}")
@@ -473,6 +505,7 @@ class ShopperApp(App[None], inherit_bindings=False):
 
     # -- output -----------------------------------------------------------------------
     async def show_reply(self, reply: Reply) -> None:
+        self.set_language(reply.lang)
         conversation = self.query_one("#conversation", VerticalScroll)
         if self._pending is not None:
             self._pending.update(plain(reply.text))
@@ -496,7 +529,9 @@ class ShopperApp(App[None], inherit_bindings=False):
             await cards.remove_children()
             # The reply names at most three ("I found 5 (showing the first 3)"): the
             # screen shows those three, whole, not five with two behind a scroll.
-            await cards.mount_all([ProductCard(c) for c in reply.products[:SHOWN_CARDS]])
+            await cards.mount_all(
+                [ProductCard(c, reply.lang) for c in reply.products[:SHOWN_CARDS]]
+            )
             cards.scroll_home(animate=False)
         elif reply.actions and reply.actions[0].kind == ActionKind.SESSION_RESET:
             await cards.remove_children()
@@ -538,7 +573,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         if call is not None and call.status == "acknowledged":
             self._call_announced = call_id
             conversation = self.query_one("#conversation", VerticalScroll)
-            conversation.mount(Static(ON_THE_WAY, classes="kiosk note", markup=False))
+            conversation.mount(Static(self.words("on_the_way"), classes="kiosk note", markup=False))
             conversation.scroll_end(animate=False)
 
     # -- privacy ----------------------------------------------------------------------
@@ -559,16 +594,20 @@ class ShopperApp(App[None], inherit_bindings=False):
             self.wipe()
         elif idle > timeout - min(STILL_THERE_S, timeout / 3) and not self.query(".still-there"):
             conversation = self.query_one("#conversation", VerticalScroll)
-            conversation.mount(Static(STILL_THERE, classes="kiosk note still-there", markup=False))
+            conversation.mount(
+                Static(self.words("still_there"), classes="kiosk note still-there", markup=False)
+            )
             conversation.scroll_end(animate=False)
 
     def wipe(self) -> None:
         """A new shopper starts clean: conversation, cards and session are forgotten."""
         self.voice.barge_in()
         self.session.reset()
+        self.voice.lang = self.cfg.store.language
         self.last_input = time.monotonic()
         self._pending = None
         self.said_no_microphone = False
+        self.set_language(self.cfg.store.language)  # the next shopper: the store's language
         self.greet()
         self.query_one("#ask", Input).value = ""
         self.query_one("#compare", DataTable).display = False
@@ -576,4 +615,4 @@ class ShopperApp(App[None], inherit_bindings=False):
         followups = self.query_one("#followups", Horizontal)
         followups.remove_children()
         followups.display = False
-        self.set_state(STATE_READY)
+        self.set_state(VoiceState.READY)

@@ -43,6 +43,7 @@ from kiosk.ops.staff import (
     Drafts,
     KioskStatus,
     approve_description,
+    language_name,
     local_time,
     microphone_test,
     save_edit,
@@ -89,6 +90,7 @@ class StaffScreen(Screen[None]):
         self.selected: str | None = None
         self.drafts = Drafts(cfg, catalog, chat)  # the model loads with the first draft
         self.report: dict[str, Any] | None = None
+        self._call_languages = False  # the queue shows a language column
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="calls"):
@@ -156,9 +158,7 @@ class StaffScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        calls = self.query_one("#call-table", DataTable)
-        # Status and waiting time first: a long request must not push them off screen.
-        calls.add_columns("#", "status", "waiting", "when", "kiosk", "looking for")
+        self._call_columns(languages=False)
         products = self.query_one("#product-table", DataTable)
         products.add_columns("id", "name", "price", "stock", "aisle", "shelf")
         self.query_one("#request-table", DataTable).add_columns("#", "when", "taken as", "request")
@@ -185,12 +185,29 @@ class StaffScreen(Screen[None]):
             self.action_leave()
 
     # -- staff calls --------------------------------------------------------------
+    def _call_columns(self, *, languages: bool) -> None:
+        """The queue's columns; "language" while a call in another language than English
+        is in it (the shopper's words are shown as they said them)."""
+        table = self.query_one("#call-table", DataTable)
+        table.clear(columns=True)
+        # Status and waiting time first: a long request must not push them off screen.
+        names = ["#", "status", "waiting", "when", "kiosk", "looking for"]
+        if languages:
+            names.insert(-1, "language")
+        table.add_columns(*names)
+        self._call_languages = languages
+
     def refresh_calls(self) -> None:
         """The queue updates live as shoppers press "call staff" on any kiosk."""
         table = self.query_one("#call-table", DataTable)
         calls = self.catalog.staff_calls()
+        languages = any(c.lang != "en" for c in calls)
+        if languages != self._call_languages:
+            self._call_columns(languages=languages)
         rows = [
-            (str(c.id), c.status, waiting(c.at), local_time(c.at), c.kiosk, c.looking_for)
+            (str(c.id), c.status, waiting(c.at), local_time(c.at), c.kiosk)
+            + ((language_name(c.lang),) if languages else ())
+            + (c.looking_for,)
             for c in calls
         ]
         self.query_one("#calls-empty", Label).display = not rows

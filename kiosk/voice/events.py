@@ -27,9 +27,11 @@ class StateChanged:
 
 @dataclass(frozen=True)
 class Heard:
-    """What the shopper said, as soon as it is transcribed (before the answer)."""
+    """What the shopper said, as soon as it is transcribed (before the answer), and the
+    language Whisper heard it in ('en', 'zh')."""
 
     transcript: str
+    lang: str = "en"
 
 
 @dataclass(frozen=True)

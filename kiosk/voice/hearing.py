@@ -10,14 +10,30 @@ from __future__ import annotations
 
 import time
 
+from kiosk.assistant.phrases import Phrases
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.stages import Stage
 from kiosk.catalog.lexicon import Lexicon
 from kiosk.speech.asr import Transcriber, Transcript
 from kiosk.speech.audio import Samples
-from kiosk.speech.hints import CatalogTerms, correct_transcript, hints_from_vocabulary
+from kiosk.speech.hints import (
+    CatalogTerms,
+    correct_transcript,
+    hints_from_vocabulary,
+    translated_hints,
+)
+from kiosk.text.language import EN, ZH
 
-NOT_HEARD = "I didn't hear a request. Please say it again, or type it."
+HEARING = Phrases(
+    "hearing",
+    {
+        "not_heard": {
+            EN: "I didn't hear a request. Please say it again, or type it.",
+            ZH: "我没有听清楚。请再说一遍，或者输入文字。",
+        }
+    },
+)
+NOT_HEARD = HEARING(EN, "not_heard")
 
 
 class Hearing:
@@ -27,7 +43,7 @@ class Hearing:
         self.assistant = assistant
         self.ears = ears
         self._for: Lexicon | None = None
-        self._hints: list[str] = []
+        self._hints: dict[str, list[str]] = {}
         self._terms: CatalogTerms | None = None
 
     @classmethod
@@ -35,16 +51,23 @@ class Hearing:
         """The one place the kiosk's transcriber is built (`speech.asr_device`, ...)."""
         return cls(assistant, Transcriber(assistant.cfg))
 
-    def _words(self) -> tuple[list[str], CatalogTerms]:
+    def _words(self) -> tuple[dict[str, list[str]], CatalogTerms]:
+        """Whisper's hints per language (the catalog's names in that language), and the
+        terms transcripts are corrected to; both follow catalog changes."""
         lex = self.assistant.lexicon()  # rebuilt by the assistant when the catalog changes
         if lex is not self._for or self._terms is None:
-            self._hints = hints_from_vocabulary(self.assistant.catalog.vocabulary())
+            catalog = self.assistant.catalog
+            self._hints = {EN: hints_from_vocabulary(catalog.vocabulary())}
+            for lang in self.ears.languages:
+                if lang != EN:
+                    self._hints[lang] = translated_hints(catalog.translated_words(lang))
             self._terms = CatalogTerms.from_lexicon(lex)
             self._for = lex
         return self._hints, self._terms
 
     def hear(self, audio: Samples) -> tuple[Transcript, str]:
-        """What Whisper heard, and the request it is read as ('' when nobody spoke).
+        """What Whisper heard (in which of `speech.languages`: `Transcript.language`),
+        and the request it is read as ('' when nobody spoke).
 
         The transcript's timings gain `correct` (the catalog-name correction) and
         `hear` (the whole stage).

@@ -28,6 +28,7 @@ from kiosk.config import Config
 from kiosk.speech import devices
 from kiosk.speech.audio import Samples, SpeechError
 from kiosk.speech.speaker import Speaker, device_setting
+from kiosk.text.language import EN, detect
 from kiosk.voice.events import (
     Heard,
     MicrophoneLost,
@@ -38,7 +39,7 @@ from kiosk.voice.events import (
     VoiceEvent,
     VoiceState,
 )
-from kiosk.voice.hearing import NOT_HEARD, Hearing
+from kiosk.voice.hearing import HEARING, Hearing
 
 NO_MICROPHONE = (
     "no microphone found (no audio input device, or PortAudio missing: "
@@ -47,24 +48,26 @@ NO_MICROPHONE = (
 
 
 class ReplyVoice:
-    """Speaks one reply once, as early as its words are final (`early`: on the facts)."""
+    """Speaks one reply once, as early as its words are final (`early`: on the facts),
+    in the reply's language's voice; a language without a voice is text only."""
 
-    def __init__(self, speaker: Speaker | None, early: bool) -> None:
+    def __init__(self, speaker: Speaker | None, early: bool, lang: str = EN) -> None:
         self.speaker = speaker
         self.early = early
+        self.lang = lang  # the request's, as the assistant reads it (`language.detect`)
         self.spoken = False
 
     def chunk(self, text: str) -> None:
         """The first checked text of the reply (the facts)."""
         if self.early and not self.spoken:
-            self.final(text)
+            self.final(text, self.lang)
 
-    def final(self, text: str) -> bool:
+    def final(self, text: str, lang: str | None = None) -> bool:
         """The reply as it stands; spoken unless its facts already were. True if speaking."""
         if self.spoken:
             return False
         self.spoken = True  # decided, with or without a speaker: text only is the same turn
-        return self.speaker is not None and self.speaker.say(text)
+        return self.speaker is not None and self.speaker.say(text, lang or self.lang)
 
 
 def _ignore(_event: VoiceEvent) -> None:
@@ -92,6 +95,9 @@ class VoiceSession:
         self.problems: list[str] = []  # why speech is partly or wholly off, for technicians
         self.stop_listening = threading.Event()
         self._lock = threading.Lock()  # one turn at a time, typed or spoken
+        # The shopper's language so far (the last reply's), for what the session says
+        # itself ("I didn't hear a request"); a new shopper starts in the store's.
+        self.lang: str = self.cfg.store.language
 
     # -- devices ------------------------------------------------------------------
     def open_speech(self, *, listen: bool = True) -> None:
@@ -103,6 +109,7 @@ class VoiceSession:
         self.speaker = speaker
         if not speaker.available:
             self.problems.append(speaker.problem)
+        self.problems += speaker.voice_problems
         if not listen:
             return
         if devices.input_available():
@@ -136,7 +143,7 @@ class VoiceSession:
         """A typed request: the reply is shown and, with a speaker, spoken."""
         with self._lock:
             self.on_event(StateChanged(VoiceState.THINKING))
-            voice = ReplyVoice(self.speaker, speaks_facts_early(self.cfg.assistant.phrasing))
+            voice = self._voice(text)
             reply = self.assistant.turn(self.session, text, on_chunk=self._chunk(voice))
             return self._finish(reply, voice)
 
@@ -151,19 +158,26 @@ class VoiceSession:
         self.on_event(StateChanged(VoiceState.THINKING))
         heard, request = self.hearing.hear(audio)
         if not request:
-            reply = Reply(Intent.OUT_OF_SCOPE, NOT_HEARD)
+            reply = Reply(Intent.OUT_OF_SCOPE, HEARING(self.lang, "not_heard"), lang=self.lang)
             reply.transcript = ""
             reply.timings_ms = dict(heard.timings_ms)
             self.on_event(Replied(reply))
             self.on_event(StateChanged(VoiceState.READY))
             return reply
-        self.on_event(Heard(heard.text))
-        voice = ReplyVoice(self.speaker, speaks_facts_early(self.cfg.assistant.phrasing))
+        self.on_event(Heard(heard.text, heard.language))
+        voice = self._voice(request)
         reply = self.assistant.turn(self.session, request, on_chunk=self._chunk(voice), spoken=True)
         reply.transcript = heard.text
         reply.heard_as = request
+        reply.heard_lang = heard.language
         reply.timings_ms = {**heard.timings_ms, **reply.timings_ms}
         return self._finish(reply, voice)
+
+    def _voice(self, request: str) -> ReplyVoice:
+        """The reply's voice: early speech is in the request's language, as the assistant
+        reads it; the whole reply is spoken in the language it came back in."""
+        early = speaks_facts_early(self.cfg.assistant.phrasing)
+        return ReplyVoice(self.speaker, early, detect(request))
 
     def _chunk(self, voice: ReplyVoice) -> Callable[[str], None]:
         def chunk(text: str) -> None:
@@ -173,7 +187,8 @@ class VoiceSession:
         return chunk
 
     def _finish(self, reply: Reply, voice: ReplyVoice) -> Reply:
-        voice.final(reply.text)
+        self.lang = reply.lang
+        voice.final(reply.text, reply.lang)
         self.on_event(Replied(reply))
         if not self.speaking:
             self.on_event(StateChanged(VoiceState.READY))

@@ -155,7 +155,7 @@ class ServiceHandler:
                 w.refresh_staff_call(open_call.id, note)
                 call_id = open_call.id
             else:
-                call_id = w.add_staff_call(note, self.ctx.kiosk_id)
+                call_id = w.add_staff_call(note, self.ctx.kiosk_id, lang=s.lang)
         s.staff_call = call_id
         return open_call, call_id
 
