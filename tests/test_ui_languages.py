@@ -27,7 +27,7 @@ from kiosk.ui.shopper import (
     follow_ups,
 )
 from kiosk.ui.words import SCREEN
-from tests.screens import cards, screen_cfg, type_request
+from tests.screens import cards, said, screen_cfg, type_request
 
 
 @pytest.fixture
@@ -101,7 +101,8 @@ async def test_the_screen_switches_with_the_shopper(demo_catalog: Catalog, cfg: 
         assert english["call"] == "Call staff" and english["state"] == "Ready"
         await type_request(app, pilot, "有没有 SkyView 帐篷？")
         assert app.lang == ZH
-        assert cards(app) == ["SkyView 2-Person Tent"]
+        assert cards(app)[0] == "SkyView 双人帐篷"  # named first, in Chinese; other tents follow
+        assert "找到" in said(app)
         chinese = words(app)
         assert chinese == {
             "state": "就绪",
@@ -113,7 +114,7 @@ async def test_the_screen_switches_with_the_shopper(demo_catalog: Catalog, cfg: 
         }
         assert shopper_lines(app)[-1] == "您：有没有 SkyView 帐篷？"
         followups = [str(b.label) for b in app.query(".followup").results(Button)]
-        assert followups == ["便宜一点的", "在哪里？", "配什么？"]
+        assert followups == ["便宜一点的", "比较一下", "配什么？"]  # three tents shown
         card = next(iter(app.query(ProductCard)))
         assert "有货" in str(card.render())
         # The shopper switches to English mid-visit: so does the screen.

@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.assistant.act.base import fit_cards
+from kiosk.assistant.act.base import cards, fit_cards
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import ActionKind, Card, Intent, Reply
 from kiosk.assistant.session import Session
@@ -101,9 +101,10 @@ def follow_ups(reply: Reply) -> list[tuple[str, str]]:
 class ProductCard(Static):
     """Name, price, stock, place and one key fact, readable at arm's length."""
 
-    def __init__(self, card: Card, lang: str = EN) -> None:
+    def __init__(self, card: Card, lang: str = EN, size: str | None = None) -> None:
         self.card = card
         self.lang = lang
+        self.asked_size = size  # the size asked for, whose stock the card shows
         super().__init__(self._text(card, lang), classes="card", markup=False)
 
     @staticmethod
@@ -515,7 +516,7 @@ class ShopperApp(App[None], inherit_bindings=False):
             conversation.mount(Static(plain(reply.text), classes="kiosk", markup=False))
         conversation.scroll_end(animate=False)
         self.recent_timings.append(dict(reply.timings_ms))
-        cards = self.query_one("#cards", HorizontalScroll)
+        strip = self.query_one("#cards", HorizontalScroll)
         compare = self.query_one("#compare", DataTable)
         if reply.table:
             await self.show_follow_ups(reply)
@@ -523,18 +524,21 @@ class ShopperApp(App[None], inherit_bindings=False):
             return
         await self.show_follow_ups(reply)
         compare.display = False  # an old comparison never stays under a later answer
-        cards.display = True
+        strip.display = True
         if reply.products:
             # Awaited, so the new cards are laid out now (not at the next key or resize).
-            await cards.remove_children()
+            await strip.remove_children()
             # The reply names at most three ("I found 5 (showing the first 3)"): the
             # screen shows those three, whole, not five with two behind a scroll.
-            await cards.mount_all(
-                [ProductCard(c, reply.lang) for c in reply.products[:SHOWN_CARDS]]
+            await strip.mount_all(
+                [
+                    ProductCard(c, reply.lang, c.variant and reply.slots.get("size"))
+                    for c in reply.products[:SHOWN_CARDS]
+                ]
             )
-            cards.scroll_home(animate=False)
+            strip.scroll_home(animate=False)
         elif reply.actions and reply.actions[0].kind == ActionKind.SESSION_RESET:
-            await cards.remove_children()
+            await strip.remove_children()
 
     def show_compare(self, table: list[list[str]]) -> None:
         """Two or more products side by side: one column each, one row per fact."""
@@ -558,10 +562,10 @@ class ShopperApp(App[None], inherit_bindings=False):
         fresh = {p.id: p for p in self.catalog.products([c.card.id for c in shown])}
         for widget in shown:
             p = fresh.get(widget.card.id)
-            if p is not None:
-                card = [Card.of(p, widget.card.fact)]
-                if widget.card.variant:  # the asked size's stock, as first shown
-                    fit_cards(card, [p], widget.card.variant.removeprefix("size "), ())
+            if p is not None:  # in the language and for the size it was first shown in
+                card = cards([p], {p.id: widget.card.fact}, widget.lang)
+                if widget.asked_size:
+                    fit_cards(card, [p], widget.asked_size, (), widget.lang)
                 widget.refresh_card(card[0])
 
     def follow_staff_call(self) -> None:
