@@ -43,3 +43,40 @@ def test_no_catalog_or_no_model_means_nothing_to_catch_up(tmp_path: Path) -> Non
     assert vectors_missing(cfg) == 0 and start_catch_up(cfg) is None
     cfg = load(path=None, env={"KIOSK_HOME": str(tmp_path), "KIOSK_MODELS_EMBED": "/nope.gguf"})
     assert vectors_missing(cfg) == 0
+
+
+@pytest.mark.slow
+async def test_the_screen_starts_the_catch_up_for_a_big_catalog(tmp_path: Path) -> None:
+    """A catalog over the inline limit imported without vectors: the shopper screen starts
+    `kiosk vectors` beside itself at once, and shoppers are answered meanwhile."""
+    import os
+    import time
+
+    from kiosk.assistant.meaning import INLINE_CATCH_UP
+    from kiosk.catalog.db import connect
+    from kiosk.catalog.importers import import_paths
+    from kiosk.catalog.repository import Catalog
+    from kiosk.ui.shopper import ShopperApp
+    from tests.screens import screen_cfg, type_request
+
+    n = INLINE_CATCH_UP + 20
+    feed = tmp_path / "feed.csv"
+    rows = [f"{i},Trail Lantern {i},{10 + i % 50},Lighting" for i in range(n)]
+    feed.write_text("id,name,price,category\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    conn = connect(home / "catalog.sqlite3")
+    import_paths(conn, [feed])  # no vectors: as `kiosk import --no-vectors`
+    conn.close()
+    cfg = screen_cfg(home)
+    assert vectors_missing(cfg) == n
+    with Catalog.open(cfg.catalog_path) as catalog:
+        app = ShopperApp(cfg, catalog)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_request(app, pilot, "lantern")  # answered while the vectors are made
+            assert "Trail Lantern" in " ".join(c.card.name for c in app.query("ProductCard"))
+    pid = int((home / "vectors-catch-up.pid").read_text())
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and os.waitpid(pid, os.WNOHANG) == (0, 0):
+        time.sleep(0.2)  # (the screen's child: reaped here, so it can't linger as a zombie)
+    assert vectors_missing(cfg) == 0

@@ -15,7 +15,6 @@ p50/p95 for the Chinese requests.
 
 from __future__ import annotations
 
-import csv
 import importlib
 import json
 import logging
@@ -32,7 +31,7 @@ from kiosk.assistant.session import Session
 from kiosk.assistant.zh.understand import _LATIN, ZhVocabulary
 from kiosk.bench.figures import pct
 from kiosk.catalog.db import change_stamp
-from kiosk.catalog.demo import demo_dir, seed_demo
+from kiosk.catalog.demo import seed_demo
 from kiosk.catalog.repository import Catalog
 from kiosk.config import load
 
@@ -45,28 +44,6 @@ def labelled(path: Path = DATA) -> list[dict[str, Any]]:
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
-
-
-def ensure_demo_translations(catalog: Catalog) -> int:
-    """The demo's Chinese names and categories in `translations`, where the import
-    hasn't put them (an older importer): rows added."""
-    have = catalog.conn.execute("SELECT count(*) FROM translations WHERE lang = 'zh'").fetchone()
-    if have[0]:
-        return 0
-    rows = []
-    with (demo_dir() / "translations-zh.csv").open(encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            for fld in ("name", "category", "description"):
-                text = (r.get(f"{fld}_zh") or "").strip()
-                if text:
-                    rows.append((r["id"], "zh", fld, text))
-    with catalog.conn:
-        catalog.conn.executemany(
-            "INSERT OR IGNORE INTO translations (product_id, lang, field, text) "
-            "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM products WHERE id = ?1)",
-            rows,
-        )
-    return len(rows)
 
 
 @dataclass
@@ -139,7 +116,6 @@ def demo_assistant(home: str, *, meaning: bool = False) -> tuple[Catalog, Assist
     if not path.exists():
         seed_demo(path)
     catalog = Catalog.open(path)
-    ensure_demo_translations(catalog)
     cfg = load(
         env={"KIOSK_HOME": home, "KIOSK_LLM_BACKEND": "none", "KIOSK_ASSISTANT_PHRASING": "off"}
     )

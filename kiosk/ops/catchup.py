@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from kiosk.catalog import vectors
 from kiosk.catalog.db import connect
@@ -45,7 +46,7 @@ def start_catch_up(cfg: Config, *, above: int = 0) -> subprocess.Popen[bytes] | 
     """Start `kiosk vectors` in the background when more than `above` products lack
     vectors; None when none do or it can't start (logged: the kiosk answers by words)."""
     missing = vectors_missing(cfg)
-    if missing <= above:
+    if missing <= above or _running(cfg):
         return None
     # The child reads the same config (KIOSK_CONFIG, KIOSK_* are inherited); the home
     # and the model are pinned so it writes the very catalog and model this kiosk reads.
@@ -70,5 +71,24 @@ def start_catch_up(cfg: Config, *, above: int = 0) -> subprocess.Popen[bytes] | 
     except OSError as exc:
         log.warning("product vectors not caught up in the background: %s", exc)
         return None
+    _pid_file(cfg).write_text(str(proc.pid), encoding="utf-8")
     log.info("making %d product vectors in the background (pid %d)", missing, proc.pid)
     return proc
+
+
+def _pid_file(cfg: Config) -> Path:
+    return cfg.home_path / "vectors-catch-up.pid"
+
+
+def _running(cfg: Config) -> bool:
+    """A catch-up this kiosk started is still at it (a restarted screen doesn't start
+    a second one embedding the same products)."""
+    try:
+        pid = int(_pid_file(cfg).read_text(encoding="utf-8").strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    try:  # the pid may have been reused by something else since
+        return b"vectors" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True

@@ -25,9 +25,11 @@ from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kiosk.assistant.act.base import cards, fit_cards
+from kiosk.assistant.meaning import INLINE_CATCH_UP
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import ActionKind, Card, Intent, Reply
 from kiosk.assistant.session import Session
+from kiosk.catalog import vectors
 from kiosk.catalog.db import change_stamp
 from kiosk.catalog.records import format_price
 from kiosk.catalog.repository import Catalog
@@ -35,6 +37,7 @@ from kiosk.catalog.requestlog import apply_retention
 from kiosk.config import Config
 from kiosk.llm.base import ChatModel
 from kiosk.llm.loader import load_or_templates, model_wanted
+from kiosk.ops.catchup import start_catch_up
 from kiosk.ops.sdnotify import Notifier
 from kiosk.ops.staff import KioskStatus
 from kiosk.ops.staffauth import PinGate
@@ -249,6 +252,7 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.set_interval(self.cfg.ui.refresh_s, self.refresh_cards)
         self.forget_old_requests()
         self.set_interval(3600, self.forget_old_requests)
+        self.catch_up_vectors()
         self.query_one("#compare", DataTable).display = False
         if self.load_llm:
             self._loading.add("model")
@@ -265,6 +269,16 @@ class ShopperApp(App[None], inherit_bindings=False):
             self.notifier.status("loading models")
         else:
             self.loaded("")
+
+    @work(thread=True, exclusive=True, group="vectors")
+    def catch_up_vectors(self) -> None:
+        """A big catalog's missing product vectors, made by a background process (a small
+        one's are made inline on the first turn); shoppers get word answers meanwhile."""
+        if self.catalog.path != self.cfg.catalog_path:
+            return  # a catalog this kiosk's config doesn't name (a test's): not ours to fill
+        if vectors.product_count(self.catalog.conn) <= INLINE_CATCH_UP:
+            return
+        start_catch_up(self.cfg)
 
     def loaded(self, part: str) -> None:
         """One load finished (or failed: templates and typing still serve shoppers)."""

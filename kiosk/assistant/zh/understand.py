@@ -59,21 +59,15 @@ class ZhVocabulary:
         if catalog is None:
             return vocab
         words = catalog.translated_words(ZH)
-        names = dict(
-            catalog.conn.execute(
-                f"SELECT id, name FROM products WHERE id IN ({','.join('?' * len(words.names))})",
-                list(words.names.values()),
-            ).fetchall()
-        )
         for zh, category in words.categories.items():
             vocab.add(zh, category.lower())
         for zh, brand in words.brands.items():
             vocab.add(zh, brand)
-        for zh, pid in words.names.items():
-            # A name with Latin words ("SkyView 双人帐篷") is found by those, through the
-            # English name matching; an all-Chinese name is one word here.
-            if pid in names and not re.search(r"[A-Za-z]", zh):
-                vocab.add(zh, names[pid])
+        # A name with Latin words ("SkyView 双人帐篷") is found by those, through the
+        # English name matching; an all-Chinese name is one word here.
+        for zh, name in catalog.translated_names(ZH):
+            if not re.search(r"[A-Za-z]", zh):
+                vocab.add(zh, name)
         return vocab
 
     def add(self, zh: str, english: str) -> None:
