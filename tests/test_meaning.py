@@ -223,11 +223,14 @@ def test_insights_count_what_is_not_sold_as_unmet_demand(
     from kiosk.catalog.requestlog import turns
 
     bot.log_requests = True
-    for text in ("sunscreen", "sunscreen please", "a raincoat"):
+    for text in ("sunscreen", "sunscreen please", "a raincoat", "printer ink", "tell me a joke"):
         ask(bot, text)
     groups = unmet_demand(turns(demo_catalog.conn))
     assert [g.count for g in groups if "sunscreen" in g.label] == [2]
     assert not any("raincoat" in g.label for g in groups)
+    # Not sold and nothing near to offer is demand too; a joke is not.
+    assert any("printer" in g.label for g in groups)
+    assert not any("joke" in g.label for g in groups)
 
 
 # -- words alone without the model ---------------------------------------------------------

@@ -82,6 +82,8 @@ def record_turn(
         if reply.intent == Intent.FIND_PRODUCT and english
         else None
     )
+    if reply.not_sold:
+        score = 0.0  # nothing the store has matched what was asked
     if score is not None and reply.by_meaning:
         score = max(score, requestlog.WEAK_SCORE)  # fits by meaning, not by shared words
     low = reply.text.lower()

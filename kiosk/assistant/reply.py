@@ -149,6 +149,9 @@ class Reply:
     # The products shown were ranked by meaning and fit the request by the model's
     # measure (a request in own words: "a raincoat" shares no word with a jacket's name).
     by_meaning: bool = False
+    # Asked for a product the store doesn't sell, with nothing near to offer (the
+    # insights count it as unmet demand; an off-topic "can't help" is not).
+    not_sold: bool = False
     # The language the reply is in: the request's, detected per turn ('en', 'zh').
     lang: str = "en"
 

@@ -58,10 +58,12 @@ class LoggedTurn:
     @property
     def unmet(self) -> bool:
         """A request for something the store didn't show, or showed only loosely; or one
-        for something it doesn't sell, answered with what it has nearest in meaning
-        (out_of_scope with products shown)."""
+        for something it doesn't sell (out_of_scope: answered with what it has nearest
+        in meaning, or with nothing near)."""
         if self.intent == "out_of_scope":
-            return bool(self.query) and self.found > 0
+            # Offered what is nearest, or told the store has nothing like it (score 0);
+            # not a question the kiosk doesn't take ("what's the weather").
+            return bool(self.query) and (self.found > 0 or self.top_score == 0.0)
         return self.intent in SEARCH_INTENTS and bool(self.query) and (self.found == 0 or self.weak)
 
 

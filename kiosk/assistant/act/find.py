@@ -282,7 +282,9 @@ def _nothing_fits(ctx: ActContext, u: Understanding, s: Session, want: str) -> O
         text = SAY_FIND(lang, "none", thing=thing)
         sheet = fact_sheet([], [text])
         sheet.nothing_found = True
-        return Outcome(Reply(Intent.OUT_OF_SCOPE, text, lang=lang), sheet)
+        reply = Reply(Intent.OUT_OF_SCOPE, text, lang=lang)
+        reply.not_sold = True  # a product the store doesn't have: unmet demand
+        return Outcome(reply, sheet)
     s.shown = [p.id for p in near]
     s.focus = []
     lines = [product_line(p, u) for p in near]

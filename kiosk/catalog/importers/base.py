@@ -229,6 +229,20 @@ def csv_header(rows: Iterator[tuple[int, list[str]]], where: str, expected: str)
     raise ImportError_(f"the file is empty; expected a header row with {expected}", path=where)
 
 
+def width_problem(
+    row: Sequence[str], header: Sequence[str], where: str, line: int
+) -> ImportError_ | None:
+    """A CSV row with more or fewer fields than its header has columns, said as such."""
+    if len(row) == len(header):
+        return None
+    return ImportError_(
+        f"row has {len(row)} fields but the header has {len(header)} columns "
+        f"({', '.join(header)}); is a comma unquoted or a field missing?",
+        path=where,
+        line=line,
+    )
+
+
 def snake(key: str) -> str:
     """'Rainfly Waterproof Rating' -> 'rainfly_waterproof_rating' (attribute keys)."""
     return re.sub(r"[^0-9a-z]+", "_", key.strip().lower()).strip("_")

@@ -13,6 +13,7 @@ from kiosk.catalog.importers.base import (
     csv_rows,
     read_text,
     ticker,
+    width_problem,
 )
 from kiosk.catalog.importers.rows import COLUMNS_HELP, REQUIRED, Row, build_products
 from kiosk.errors import ImportError_
@@ -44,15 +45,9 @@ def parse_csv(path: Path, *, problems: Problems, tick: RowTick | None = None) ->
         for line, row in rows:
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) != len(keys):
-                problems.add(
-                    ImportError_(
-                        f"row has {len(row)} fields but the header has {len(keys)} columns "
-                        f"({', '.join(header)}); is a comma unquoted or a field missing?",
-                        path=where,
-                        line=line,
-                    )
-                )
+            wrong = width_problem(row, header, where, line)
+            if wrong is not None:
+                problems.add(wrong)
                 continue
             yield Row(line, dict(zip(keys, row, strict=True)))
 

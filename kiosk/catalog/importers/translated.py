@@ -22,6 +22,7 @@ from kiosk.catalog.importers.base import (
     csv_rows,
     read_text,
     ticker,
+    width_problem,
 )
 from kiosk.catalog.schema import TRANSLATED_FIELDS
 from kiosk.errors import ImportError_
@@ -86,15 +87,9 @@ def parse_translations(path: Path, *, problems: Problems, tick: RowTick | None =
             continue
         step()
         batch.rows += 1
-        if len(row) != len(keys):
-            problems.add(
-                ImportError_(
-                    f"row has {len(row)} fields but the header has {len(keys)} columns "
-                    f"({', '.join(header)}); is a comma unquoted or a field missing?",
-                    path=where,
-                    line=line,
-                )
-            )
+        wrong = width_problem(row, header, where, line)
+        if wrong is not None:
+            problems.add(wrong)
             continue
         pid = row[keys.index("id")].strip()
         if not pid:
