@@ -188,14 +188,17 @@ class Assistant:
         """Attach a loyalty customer to this session only; False if the number is unknown."""
         return apply_loyalty(self.catalog, session, number)
 
-    def _context(self, lex: Lexicon) -> ActContext:
+    def _context(self, lex: Lexicon, lang: str = EN) -> ActContext:
+        # The bundled embedding model reads English only: a request in another language
+        # is found by its words (the catalog's translations), never ranked by a cosine
+        # the model can't mean.
         return ActContext(
             self.catalog,
             lex,
             self.cfg.search.limit,
             self.cfg.assistant.kiosk_id,
             self.cfg.store.name,
-            self.meaning,
+            self.meaning if lang == EN else (lambda: None),
         )
 
     def turn(
@@ -262,7 +265,7 @@ class Assistant:
 
     def act(self, u: Understanding, session: Session, lex: Lexicon | None = None) -> Outcome:
         """The act stage: the template reply and its facts; the session changes as asked."""
-        return Actor(self._context(lex or self.lexicon())).act(u, session)
+        return Actor(self._context(lex or self.lexicon(), u.lang)).act(u, session)
 
     def _compose(
         self,

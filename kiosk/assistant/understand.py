@@ -572,7 +572,7 @@ _SLOT_WORDS = (
     GRAMMAR_WORDS
     | SHOPPING_WORDS
     | frozenset(
-        "anything best carry first good last new nice other prices pricier recommend same "
+        "anything best carry first good how last new nice other prices pricier recommend same "
         "second suggest them they third".split()
     )
 )

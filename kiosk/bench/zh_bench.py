@@ -237,7 +237,8 @@ def run(*, misses: bool = False) -> int:
             else:
                 scores = score(assistant, items)
                 report(
-                    "as the kiosk runs (the embedding model on: search by meaning)",
+                    "as the kiosk runs (the embedding model loaded; it reads English only,"
+                    " so a Chinese turn is found by words)",
                     scores,
                     misses=misses,
                 )

@@ -159,7 +159,9 @@ class InfoHandler:
             if u.purchased and not s.customer_id:
                 text = SAY_INFO(lang, "loyalty_first")
                 return Outcome(Reply(Intent.PRODUCT_INFO, text, lang=lang))
-            if (u.reference or u.ordinal is not None) and not (u.category or u.brand or u.kind):
+            if (u.reference or u.ordinal is not None) and not (
+                u.category or u.brand or u.kind or u.query
+            ):
                 # "how much is that one?" with nothing on screen: ask, don't search "how".
                 text = SAY_INFO(lang, "which_one")
                 return Outcome(Reply(Intent.PRODUCT_INFO, text, lang=lang))

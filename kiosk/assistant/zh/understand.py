@@ -222,7 +222,22 @@ def understand_zh(text: str, lex: Lexicon, vocab: ZhVocabulary | None = None) ->
     english, unread = read(without_secrets(text), vocab or ZhVocabulary())
     u = understand(english, lex)
     catalog_named = bool(u.products or u.category or u.brand or u.kind)
-    if u.intent == Intent.FIND_PRODUCT and not catalog_named and unread:
+    asks_of_a_thing = u.info_topic is not None or bool(re.search(r"\bwhere\b", english))
+    if (
+        u.intent == Intent.OUT_OF_SCOPE
+        and not catalog_named
+        and unread
+        and asks_of_a_thing
+        and not (u.injection or OUT_OF_SCOPE.search(english))
+    ):
+        # "船桨多少钱", "船桨在哪里": a price or a place asked of a thing no word here
+        # names; the catalog's own Chinese words may name it (独木舟桨).
+        u.intent = Intent.PRODUCT_LOCATION if u.info_topic is None else Intent.PRODUCT_INFO
+    if (
+        u.intent in (Intent.FIND_PRODUCT, Intent.PRODUCT_INFO, Intent.PRODUCT_LOCATION)
+        and not catalog_named
+        and unread
+    ):
         # "有没有钓鱼竿": a thing no word here names is searched for as said, so that
         # search says it isn't sold rather than showing whatever comes first.
         u.query = " ".join([*unread, u.query]).strip()
