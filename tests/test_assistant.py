@@ -446,3 +446,18 @@ def test_cheaper_when_nothing_asked_for_is_cheaper_says_so_and_names_the_cheapes
     assert [c.name for c in reply.products] == ["TrailMaster X4 Tent", "SkyView 2-Person Tent"]
     again = ask(bot, "tents under 300 dollars", Session())
     assert len(again.products) >= 2
+
+
+@pytest.mark.parametrize(
+    "text", ["cheap tents", "any inexpensive tents?", "便宜的帐篷", "cheaper backpacks around $100"]
+)
+def test_a_new_search_for_cheap_things_shows_the_cheapest_first(bot: Assistant, text: str) -> None:
+    reply = ask(bot, text)
+    prices = [c.price_cents for c in reply.products]
+    assert len(prices) >= 2 and prices == sorted(prices), reply.text
+
+
+def test_around_a_price_is_a_range_either_side(bot: Assistant) -> None:
+    reply = ask(bot, "backpacks around $100")
+    assert reply.slots["min_price_cents"] == 8000 and reply.slots["max_price_cents"] == 12000
+    assert {c.price_cents for c in reply.products} <= set(range(8000, 12001))

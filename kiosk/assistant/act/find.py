@@ -105,6 +105,9 @@ SAY_FIND = Phrases(
 # "inflatable kayak" still reaches the chair at 0.44.
 FIT = 0.44
 NEAR = 0.34
+# Words that ask a new search for the cheap end ("cheap tents", "cheaper backpacks
+# around $100"): cheapest first.
+_CHEAP_WORDS = frozenset({"cheap", "cheaper", "inexpensive", "affordable", "budget"})
 # What a word match adds to a product's cosine when the request is in own words.
 WORD_BONUS = 0.10
 NEARBY = 3  # products offered when nothing fits
@@ -142,6 +145,9 @@ def find(ctx: ActContext, u: Understanding, s: Session) -> Outcome:
     )
     if refine:
         u = _merge(ctx, u, s)
+    elif u.sort is None and (u.refinement == "cheaper" or _CHEAP_WORDS & set(u.words)):
+        # "cheap tents", "something less expensive": a new search, cheapest first.
+        u = replace(u, sort="price_asc")
     u = loosen_kind(ctx, u)
     results, relaxed = ranked(ctx, u)
     s.query, s.category, s.kind, s.brand = u.query, u.category, u.kind, u.brand
