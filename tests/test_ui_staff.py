@@ -288,6 +288,7 @@ async def test_staff_correct_a_logged_requests_intent(demo_cfg: Config) -> None:
         assistant.log_requests = True
         assistant.turn(Session(), "tents")
         assistant.turn(Session(), "can somebody fix the gears on my bike")
+        assistant.turn(Session(), "有没有帐篷")
         app = StaffApp(cfg, catalog)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = app.screen
@@ -296,8 +297,11 @@ async def test_staff_correct_a_logged_requests_intent(demo_cfg: Config) -> None:
             await app.workers.wait_for_complete()
             await pilot.pause()
             table = screen.query_one("#request-table", DataTable)
-            assert table.row_count == 2
-            assert "bike" in str(table.get_row_at(0)[3])  # newest first
+            assert table.row_count == 3
+            newest = [str(cell) for cell in table.get_row_at(0)]  # newest first
+            assert newest[3:] == ["中文", "有没有帐篷"], "the language shoppers used, as said"
+            assert "bike" in str(table.get_row_at(1)[4]) and str(table.get_row_at(1)[3]) == "English"
+            table.move_cursor(row=1)
             box = screen.query_one("#label-intent", Input)
             box.value = "call_someone"
             await pilot.click("#label-save")

@@ -161,7 +161,9 @@ class StaffScreen(Screen[None]):
         self._call_columns(languages=False)
         products = self.query_one("#product-table", DataTable)
         products.add_columns("id", "name", "price", "stock", "aisle", "shelf")
-        self.query_one("#request-table", DataTable).add_columns("#", "when", "taken as", "request")
+        self.query_one("#request-table", DataTable).add_columns(
+            "#", "when", "taken as", "language", "request"
+        )
         self.refresh_calls()
         self.show_products("")
         self.query_one("#draft-box").display = False
@@ -377,7 +379,9 @@ class StaffScreen(Screen[None]):
         table = self.query_one("#request-table", DataTable)
         table.clear()
         for t in latest_requests(self.catalog, 50):  # a shopper's words: never markup
-            table.add_row(str(t.id), t.at, t.intent, plain(t.text), key=str(t.id))
+            table.add_row(
+                str(t.id), t.at, t.intent, language_name(t.lang), plain(t.text), key=str(t.id)
+            )
 
     @on(Button.Pressed, "#label-save")
     @on(Input.Submitted, "#label-intent")
