@@ -186,3 +186,13 @@ async def test_the_staff_queue_shows_the_language(demo_catalog: Catalog, cfg: Co
             ["English", "show me tents"],
             ["中文", "有没有独木舟？"],
         ]
+
+
+def test_a_call_asked_again_in_another_language_says_the_new_one(
+    bot: Assistant, demo_catalog: Catalog
+) -> None:
+    s = Session()
+    bot.turn(s, "call staff please")
+    bot.turn(s, "请帮我叫店员")  # the same visit asks again, now in Chinese: the same call
+    [call] = demo_catalog.staff_calls()
+    assert call.lang == ZH

@@ -544,12 +544,14 @@ class CatalogWriter:
         )
         return int(cur.lastrowid or 0)
 
-    def refresh_staff_call(self, call_id: int, looking_for: str) -> None:
-        """The shopper asked again: same call, newer time and reason (text redacted)."""
+    def refresh_staff_call(self, call_id: int, looking_for: str, lang: str | None = None) -> None:
+        """The shopper asked again: same call, newer time and reason (text redacted), and
+        the language they asked in this time, when given."""
         self.conn.execute(
-            "UPDATE staff_calls SET looking_for = ?, at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), "
+            "UPDATE staff_calls SET looking_for = ?, lang = coalesce(?, lang), "
+            "at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), "
             "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
-            (looking_for, call_id),
+            (looking_for, lang, call_id),
         )
 
     def set_staff_call_status(self, call_id: int, status: str) -> None:

@@ -152,7 +152,7 @@ class ServiceHandler:
         open_call = catalog.staff_call(s.staff_call) if s.staff_call is not None else None
         with catalog.write() as w:
             if open_call is not None and open_call.status != "closed":
-                w.refresh_staff_call(open_call.id, note)
+                w.refresh_staff_call(open_call.id, note, lang=s.lang)
                 call_id = open_call.id
             else:
                 call_id = w.add_staff_call(note, self.ctx.kiosk_id, lang=s.lang)
