@@ -127,7 +127,7 @@ def demo_assistant(home: str, *, meaning: bool = False) -> tuple[Catalog, Assist
 
 def report(name: str, scores: dict[str, Score], *, misses: bool) -> None:
     print(f"{name}:")
-    for split in ("tune", "held", "blind"):
+    for split in ("tune", "held", "blind", "probe"):
         sc = scores.get(split)
         if sc is None:
             continue

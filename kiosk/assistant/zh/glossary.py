@@ -145,6 +145,14 @@ _INTENT: Final = {
     "找人": "call staff",
     "经理": "call staff",
     # greetings
+    # Browsing, or asking for help with nothing named: the greeting says what the
+    # kiosk does and offers staff.
+    "随便看看": "hello",
+    "随便逛逛": "hello",
+    "先看看": "hello",
+    "需要帮助": "hello",
+    "帮帮我": "hello",
+    "帮忙": "help",
     "你好": "hello",
     "您好": "hello",
     "嗨": "hello",

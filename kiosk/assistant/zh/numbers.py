@@ -81,6 +81,11 @@ _UNDER_BEFORE = re.compile(
 _OVER = re.compile(
     rf"(?:超过|高于|多于|至少)\s*({NUMBER})\s*{_MONEY_UNIT}|({NUMBER})\s*{_MONEY_UNIT}\s*(?:以上|起)"
 )
+# "两百块钱能买到什么", "我只有100元": money to spend is a budget, the most to pay.
+_BUDGET = re.compile(
+    rf"(?:只有|就有|带了|手上有)\s*({NUMBER})\s*(?:块钱|块|元|美元|美金|刀)"
+    rf"|({NUMBER})\s*(?:块钱|块|元|美元|美金|刀)\s*(?:能|可以|够|可)\s*买"
+)
 _AROUND = re.compile(
     rf"({NUMBER})\s*{_MONEY_UNIT}\s*(?:左右|上下)|(?:大概|大约)\s*({NUMBER})\s*(?:块钱|块|元)"
 )
@@ -136,6 +141,10 @@ def read_numbers(text: str) -> tuple[str, list[tuple[int, str]], str | None]:
         value = to_int(m.group(1) or m.group(2))
         if value is not None:
             take(m, f"over {_money(value)}")
+    for m in list(_BUDGET.finditer(text)):
+        value = to_int(m.group(1) or m.group(2))
+        if value is not None:
+            take(m, f"under {_money(value)}")
     for m in list(_AROUND.finditer(text)):
         value = to_int(m.group(1) or m.group(2))
         if value is not None:
