@@ -461,3 +461,19 @@ def test_around_a_price_is_a_range_either_side(bot: Assistant) -> None:
     reply = ask(bot, "backpacks around $100")
     assert reply.slots["min_price_cents"] == 8000 and reply.slots["max_price_cents"] == 12000
     assert {c.price_cents for c in reply.products} <= set(range(8000, 12001))
+
+
+@pytest.mark.parametrize(
+    "text", ["I need help", "can you help me?", "help me please", "I'm just looking", "我需要帮助"]
+)
+def test_help_with_nothing_named_is_greeted_with_what_the_kiosk_does(
+    bot: Assistant, text: str
+) -> None:
+    reply = ask(bot, text)
+    assert reply.intent == Intent.GREETING
+    assert "staff" in reply.text or "店员" in reply.text  # the kiosk offers a person too
+
+
+def test_help_with_something_named_is_that_request(bot: Assistant) -> None:
+    assert ask(bot, "can you help me find a tent").intent == Intent.FIND_PRODUCT
+    assert ask(bot, "I need help with a return").intent == Intent.STORE_POLICY

@@ -54,6 +54,11 @@ GREETING = _rx(
     r"(\s+(there|kiosk|friend))?[\s!.,]*$",
     r"^\s*(thanks|thank\s+you|thank\s+u|cheers|ok(ay)?|great|cool|bye|goodbye)"
     r"(\s+(so\s+much|very\s+much|a\s+lot))?[\s!.,]*$",
+    # Help asked for with nothing named, or just browsing: the greeting says what the
+    # kiosk does and offers staff ("I need help", "can you help me", "just looking").
+    r"^\s*((hi|hello|hey)[\s,!.]*)?(i\s+(just\s+)?need\s+(some\s+)?help|(can|could)\s+you"
+    r"\s+help(\s+me)?|(please\s+)?help(\s+me)?(\s+please)?|((i'?m|i\s+am)\s+)?just\s+"
+    r"(looking|browsing)(\s+around)?)[\s!.,?]*(thanks|thank\s+you)?[\s!.,]*$",
 )
 START_OVER = _rx(
     r"\b(start\s+(over|again)|new\s+(search|session|customer)|reset|clear\s+(this|it|all))\b"

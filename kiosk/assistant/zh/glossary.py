@@ -151,7 +151,6 @@ _INTENT: Final = {
     "随便逛逛": "hello",
     "先看看": "hello",
     "需要帮助": "hello",
-    "帮帮我": "hello",
     "帮忙": "help",
     "你好": "hello",
     "您好": "hello",
