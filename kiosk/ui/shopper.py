@@ -530,6 +530,13 @@ class ShopperApp(App[None], inherit_bindings=False):
             conversation.mount(Static(plain(reply.text), classes="kiosk", markup=False))
         conversation.scroll_end(animate=False)
         self.recent_timings.append(dict(reply.timings_ms))
+        await self._show_products(reply)
+        # The cards, a comparison or follow-ups took room from the conversation: its
+        # last line (the answer's end) is scrolled back into view once that is laid out.
+        self.call_after_refresh(conversation.scroll_end, animate=False)
+
+    async def _show_products(self, reply: Reply) -> None:
+        """The reply's cards (or its comparison table) and its follow-up buttons."""
         strip = self.query_one("#cards", HorizontalScroll)
         compare = self.query_one("#compare", DataTable)
         if reply.table:
