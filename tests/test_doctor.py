@@ -395,3 +395,16 @@ def test_the_vectors_row_says_how_many_products_search_by_meaning(home: Path) ->
     conn.close()
     row = _by_name(run_checks(_cfg(home)))["vectors"]
     assert row.status == "warn" and "words alone" in row.detail
+
+
+def test_the_languages_row_says_how_much_of_the_catalog_is_translated(
+    home: Path, tmp_path: Path
+) -> None:
+    row = {c.name: c for c in run_checks(_cfg(home))}["languages"]
+    assert row.status == "ok" and "中文 (zh): 20 of 20 names, 20 categories" in row.detail
+    conn = sqlite3.connect(home / "catalog.sqlite3")
+    conn.execute("DELETE FROM translations")
+    conn.commit()
+    conn.close()
+    row = {c.name: c for c in run_checks(_cfg(home))}["languages"]
+    assert row.status == "ok" and "name_zh" in row.detail  # none: said how to add them

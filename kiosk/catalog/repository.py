@@ -243,6 +243,15 @@ class Catalog:
         self._translated[lang] = (stamp, words)
         return words
 
+    def translation_counts(self, lang: str) -> dict[str, int]:
+        """How many products have each field in `lang` ('name', 'category', ...)."""
+        return {
+            r[0]: int(r[1])
+            for r in self.conn.execute(
+                "SELECT field, count(*) FROM translations WHERE lang = ? GROUP BY field", (lang,)
+            )
+        }
+
     def translated_names(self, lang: str) -> list[tuple[str, str]]:
         """(name in `lang`, the catalog's own name) for every product that has one.
         (One join, not an IN list of ids: a big catalog has more than SQLite's limit.)"""

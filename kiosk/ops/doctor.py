@@ -376,6 +376,37 @@ def check_voices(cfg: Config) -> list[Check]:
     return [Check("voices", "ok", detail)]
 
 
+def check_languages(cfg: Config) -> list[Check]:
+    """How much of the catalog a shopper in another language reads in their own: names
+    and categories with a translation. None is fine (those shoppers get the catalog's
+    English names in replies in their language), so this row never warns."""
+    from kiosk.catalog.db import connect
+    from kiosk.catalog.repository import Catalog
+    from kiosk.text.language import EN, LANGUAGES, NAMES
+
+    if not cfg.catalog_path.exists():
+        return []
+    try:  # read-only, like every doctor row: nothing is migrated or written
+        catalog = Catalog(connect(cfg.catalog_path, create=False, readonly=True))
+    except KioskError:
+        return []  # the catalog row says why
+    try:
+        products = catalog.stats().products
+        parts = []
+        for lang in (x for x in LANGUAGES if x != EN):
+            have = catalog.translation_counts(lang)
+            named, placed = have.get("name", 0), have.get("category", 0)
+            parts.append(
+                f"{NAMES[lang]} ({lang}): {named:,} of {products:,} names, {placed:,} categories"
+                if named or placed
+                else f"{NAMES[lang]} ({lang}): replies in it name products in English "
+                f"(add {lang} columns to the feed, e.g. name_{lang}, category_{lang})"
+            )
+    finally:
+        catalog.close()
+    return [Check("languages", "ok", "; ".join(parts))]
+
+
 def check_gpu(cfg: Config) -> list[Check]:
     """Can llama.cpp offload to a GPU? CPU-only is a fine, supported setup."""
     if cfg.llm.backend != "local":
@@ -740,6 +771,7 @@ def run_checks(cfg: Config, *, full: bool = False) -> list[Check]:
         checks += _guard("catalog text", lambda: check_catalog_text(cfg))
     checks += _guard("intents", lambda: check_intents(cfg))
     checks += _guard("vectors", lambda: check_vectors(cfg))
+    checks += _guard("languages", lambda: check_languages(cfg))
     checks += _guard("disk", lambda: check_disk(cfg))
     checks += _guard("staff pin", lambda: check_staff_pin(cfg))
     checks += _guard("audio", lambda: check_audio(cfg))
