@@ -28,18 +28,24 @@ log = logging.getLogger(__name__)
 NICENESS = 10  # below the screen and speech: a shopper never waits on the catch-up
 
 
+def vector_stats(cfg: Config) -> tuple[str, vectors.VectorStats]:
+    """The configured embedding model's name and how far the catalog's vectors of it
+    are (read-only). ModelError when there is no model, CatalogError when no catalog."""
+    model = resolve(cfg, "embed").name
+    conn = connect(cfg.catalog_path, create=False, readonly=True)
+    try:
+        return model, vectors.stats(conn, model)
+    finally:
+        conn.close()
+
+
 def vectors_missing(cfg: Config) -> int:
     """Products without a current vector of the configured embedding model (0 when
     there is no model or no catalog: nothing a catch-up could do)."""
     try:
-        model = resolve(cfg, "embed").name
-        conn = connect(cfg.catalog_path, create=False, readonly=True)
+        return vector_stats(cfg)[1].missing
     except KioskError:
         return 0
-    try:
-        return vectors.stats(conn, model).missing
-    finally:
-        conn.close()
 
 
 def start_catch_up(cfg: Config, *, above: int = 0) -> subprocess.Popen[bytes] | None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from kiosk.config import Config
-from kiosk.errors import ConfigError, KioskError, StorageError, storage_problem
+from kiosk.errors import ConfigError, KioskError, ModelError, StorageError, storage_problem
 from kiosk.llm.runtime import llama_cpp as load_llama_cpp
 
 Status = Literal["ok", "warn", "fail"]
@@ -723,24 +723,14 @@ def check_vectors(cfg: Config) -> list[Check]:
     Without them the kiosk still answers by words, so a gap only warns; but a shopper's
     own words ("something to keep me warm at night") then find nothing.
     """
-    from kiosk.catalog import vectors
-    from kiosk.catalog.db import connect
-    from kiosk.models.paths import resolve
+    from kiosk.ops.catchup import vector_stats
 
     try:
-        model = resolve(cfg, "embed").name
-    except KioskError as exc:
+        model, got = vector_stats(cfg)
+    except ModelError as exc:
         return [Check("vectors", "warn", f"search by words only: {exc.message}", MODELS_FIX)]
-    if not cfg.catalog_path.exists():
-        return []  # the catalog row already says so
-    try:
-        conn = connect(cfg.catalog_path, create=False, readonly=True)
     except KioskError:
-        return []  # the catalog row already says why
-    try:
-        got = vectors.stats(conn, model)
-    finally:
-        conn.close()
+        return []  # no catalog, or one that can't be read: the catalog row says why
     if got.products == 0:
         return []
     detail = (
