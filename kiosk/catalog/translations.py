@@ -24,7 +24,8 @@ from kiosk.catalog.schema import TRANSLATED_FIELDS
 # pasted document, not a shelf name.
 MAX_CHARS: Final = {"name": 200, "brand": 200, "category": 200, "description": 5000}
 
-_COLUMN = re.compile(r"([a-z]+)_([a-z0-9]+)")
+# `<field>_<lang>`, the shape of a translation column (checked further by `column`).
+COLUMN_SHAPE = re.compile(r"([a-z]+)_([a-z0-9]+)")
 _LANG = re.compile(r"[a-z]{2}")
 # Scripts written without spaces between words: Han (CJK ideographs), kana, Hangul.
 _UNSPACED = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -47,7 +48,7 @@ _FILLER = re.compile("|".join(map(re.escape, FILLER)))
 
 def column(key: str) -> tuple[str, str] | None:
     """'name_zh' -> ('name', 'zh'); None for a key that is not a translation column."""
-    m = _COLUMN.fullmatch(key)
+    m = COLUMN_SHAPE.fullmatch(key)
     if m is None or m[1] not in TRANSLATED_FIELDS or not _LANG.fullmatch(m[2]) or m[2] == "en":
         return None
     return m[1], m[2]
@@ -58,7 +59,7 @@ def column_problem(key: str) -> str | None:
     if column(key) is not None:
         return None
     fields = ", ".join(TRANSLATED_FIELDS)
-    m = _COLUMN.fullmatch(key)
+    m = COLUMN_SHAPE.fullmatch(key)
     if m is None:
         return f"column '{key}' is not <field>_<language> (e.g. name_zh); fields: {fields}"
     if m[1] not in TRANSLATED_FIELDS:

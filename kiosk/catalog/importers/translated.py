@@ -9,7 +9,6 @@ line and the column, and nothing is imported.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,7 +30,6 @@ COLUMNS_HELP = (
     "id, then one column per field and language: name_zh, brand_zh, category_zh, "
     "description_zh (<field>_<two-letter language code>)"
 )
-_LOOKS_TRANSLATED = re.compile(r"([a-z]+)_([a-z0-9]+)")
 
 
 def is_translations_header(header: Sequence[str]) -> bool:
@@ -52,7 +50,7 @@ def _looks_translated(key: str) -> bool:
     """`<field>_<something>` or `<something>_<two letters>`: meant as a translation
     column, even if misspelt (nmae_zh, name_xx1), so it is reported as one; a file of
     `product_name, cost` is a products feed missing its columns instead."""
-    m = _LOOKS_TRANSLATED.fullmatch(key)
+    m = tr.COLUMN_SHAPE.fullmatch(key)
     return m is not None and (m[1] in TRANSLATED_FIELDS or len(m[2]) == 2)
 
 
