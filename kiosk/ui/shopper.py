@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.assistant.act.base import cards, fit_cards
+from kiosk.assistant.act.base import SAY, cards, fit_cards
 from kiosk.assistant.meaning import INLINE_CATCH_UP
 from kiosk.assistant.pipeline import Assistant
 from kiosk.assistant.reply import ActionKind, Card, Intent, Reply
@@ -292,7 +292,14 @@ class ShopperApp(App[None], inherit_bindings=False):
         self.query_one("#cards", HorizontalScroll).remove_children()
         conversation.mount(
             Static(
-                plain(self.words("greeting", store=self.cfg.store.name)),
+                plain(
+                    self.words(
+                        "greeting",
+                        store=self.cfg.store.name,
+                        what_i_do=SAY(self.lang, "what_i_do"),
+                        examples=SAY(self.lang, "examples"),
+                    )
+                ),
                 classes="kiosk greeting",
                 markup=False,
             )

@@ -9,7 +9,6 @@ language, so the turn they start is read, answered and logged in that language.
 
 from __future__ import annotations
 
-from kiosk.assistant.act.base import EXAMPLES, WHAT_I_DO
 from kiosk.assistant.phrases import Phrases
 from kiosk.text.language import EN, ZH
 
@@ -17,11 +16,10 @@ SCREEN = Phrases(
     "screen",
     {
         "title": {EN: " - shopping help", ZH: " - 购物助手"},
+        # What the kiosk does and examples: the same words as its greeting reply.
         "greeting": {
-            EN: "Hello, welcome to {store}! " + WHAT_I_DO + "\n" + EXAMPLES,
-            ZH: "您好，欢迎光临{store}！我可以帮您找商品，告诉您价格、有没有货、在哪个"
-            "通道，回答商品的问题，说明退换货等门店规定，也可以帮您叫店员。\n"
-            "例如：“300美元以下的帐篷”、“睡袋在哪里？”或“请帮我叫店员”。",
+            EN: "Hello, welcome to {store}! {what_i_do}\n{examples}",
+            ZH: "您好，欢迎光临{store}！{what_i_do}\n{examples}",
         },
         "placeholder": {
             EN: "Type what you're looking for, then Enter",
