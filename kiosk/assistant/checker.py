@@ -39,6 +39,7 @@ from kiosk.assistant.claims import (
     tokens,
 )
 from kiosk.catalog.lexicon import Lexicon
+from kiosk.text.language import HAN
 from kiosk.text.words import words
 
 NEGATIVE_STOCK = re.compile(
@@ -58,7 +59,6 @@ NEGATIVE_STOCK_ZH = re.compile(
     r"缺货|无货|没有?货|没有现货|没有库存|无库存|暂无库存|卖完|卖光|售完|售罄|断货|已售空"
 )
 POSITIVE_STOCK_ZH = re.compile(r"(?<![没无])(?<!没有)(?:有现货|有货|现货|有库存)")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _ALL = re.compile(r"\b(all|every|each|both|everything|everyone|none|any\s+of\s+them)\b", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _AISLE = re.compile(r"\baisles?\s+(\w+)", re.IGNORECASE)
@@ -336,7 +336,7 @@ def segments(text: str, facts: FactSheet, lex: Lexicon) -> list[tuple[frozenset[
         for s, e, q in mentions:
             if q == pid and cuts[i] <= s < stop:
                 body = body.replace(text[s:e], " ")
-        joined = set(tokens(body)) <= _JOINERS and not _HAN.search(body)
+        joined = set(tokens(body)) <= _JOINERS and not HAN.search(body)
         if i + 1 < len(firsts) and firsts[i + 1][2] != pid and joined:
             pending.add(pid)
             continue

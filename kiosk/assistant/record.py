@@ -14,7 +14,7 @@ from datetime import datetime
 from kiosk.assistant.reply import ActionKind, Intent, Reply
 from kiosk.catalog import requestlog
 from kiosk.text.content import normalize
-from kiosk.text.language import EN
+from kiosk.text.language import EN, HAN_CHARS
 from kiosk.text.privacy import redact
 
 # Template words of a reply that relaxed the request ("We don't have X. The closest ...").
@@ -22,7 +22,7 @@ _RELAXED = ("we don't have", "the closest")
 # A request that is only a number (a PIN typed into the wrong box, a phone extension, a
 # loyalty or order number) says nothing about demand and may be a secret: never logged.
 _ONLY_A_NUMBER = re.compile(r"[\d\s#*+().,/-]*")
-_WORD_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+_WORD_RUNS = re.compile(f"[{HAN_CHARS}]+|[a-z0-9]+")
 
 
 def answered(reply: Reply) -> bool:

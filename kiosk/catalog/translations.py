@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Final
 
 from kiosk.catalog.schema import TRANSLATED_FIELDS
+from kiosk.text.language import HAN_CHARS
 
 # The longest text a feed may give per field: past this it is a wrong column or a
 # pasted document, not a shelf name.
@@ -28,7 +29,7 @@ MAX_CHARS: Final = {"name": 200, "brand": 200, "category": 200, "description": 5
 COLUMN_SHAPE = re.compile(r"([a-z]+)_([a-z0-9]+)")
 _LANG = re.compile(r"[a-z]{2}")
 # Scripts written without spaces between words: Han (CJK ideographs), kana, Hangul.
-_UNSPACED = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_UNSPACED = f"\u3040-\u30ff{HAN_CHARS}\uac00-\ud7af"
 _RUN = re.compile(rf"[{_UNSPACED}]+|[^\W_{_UNSPACED}]+")
 _UNSPACED_RUN = re.compile(rf"[{_UNSPACED}]+")
 # Chinese words that carry no product meaning in a request ("有没有…的…吗"): a query is

@@ -29,7 +29,7 @@ from kiosk import models
 from kiosk.config import Config
 from kiosk.errors import ModelError
 from kiosk.speech.audio import MAX_REQUEST_S, RATE, Samples, SpeechError
-from kiosk.text.language import EN, han_count
+from kiosk.text.language import EN, HAN_CHARS, han_count
 
 # What Whisper writes for silence or noise it was trained on (subtitles), normalized.
 HALLUCINATIONS = frozenset(
@@ -438,4 +438,4 @@ def _unsure(segments: Sequence[Any]) -> bool:
 
 
 def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9 \u3400-\u4dbf\u4e00-\u9fff]", " ", text.lower()).split())
+    return " ".join(re.sub(f"[^a-z0-9 {HAN_CHARS}]", " ", text.lower()).split())

@@ -18,13 +18,15 @@ LANGUAGES: Final = (EN, ZH)
 # What each language is called on screen and in the insights, in its own words.
 NAMES: Final = {EN: "English", ZH: "中文"}
 
-# CJK Unified Ideographs and Extension A, and the compatibility block.
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# CJK Unified Ideographs and Extension A, and the compatibility block: the characters
+# that are Chinese, as a regex class's body (for patterns that mix them with others).
+HAN_CHARS: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN: Final = re.compile(f"[{HAN_CHARS}]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def han_count(text: str) -> int:
-    return len(_HAN.findall(text))
+    return len(HAN.findall(text))
 
 
 def detect(text: str) -> str:

@@ -33,10 +33,9 @@ from kiosk.assistant.zh.glossary import GLOSSARY, GREETING_GLOSS, TRADITIONAL
 from kiosk.assistant.zh.numbers import read_numbers
 from kiosk.catalog.lexicon import Lexicon
 from kiosk.catalog.repository import Catalog
-from kiosk.text.language import ZH
+from kiosk.text.language import HAN, ZH
 from kiosk.text.privacy import redact, without_secrets
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Latin words and numbers said inside Chinese: kept as said ("SkyView", "X4", "2").
 _LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-.]*")
 # Full-width letters and digits typed on a Chinese keyboard, as ASCII (U+FF01..U+FF5E).
@@ -72,7 +71,7 @@ class ZhVocabulary:
 
     def add(self, zh: str, english: str) -> None:
         key = _normal(zh).replace(" ", "")
-        if key and _HAN.search(key):
+        if key and HAN.search(key):
             self.gloss[key] = english
             self.longest = max(self.longest, len(key))
 
@@ -122,7 +121,7 @@ def segment(text: str, vocab: ZhVocabulary) -> list[tuple[int, int, str]]:
     gloss = vocab.gloss
     while i < n:
         c = text[i]
-        if _HAN.match(c):
+        if HAN.match(c):
             for size in range(min(vocab.longest, n - i), 0, -1):
                 english = gloss.get(text[i : i + size])
                 if english is not None:
@@ -145,7 +144,7 @@ def unknown(text: str, covered: list[tuple[int, int, str]]) -> list[str]:
     """The Chinese words no entry read ("冰箱" in "我想买一个冰箱"), without the
     characters that only make the sentence (的, 我, 一个 ...): what a search for a thing
     the store may not sell is for."""
-    han = [bool(_HAN.match(c)) for c in text]
+    han = [bool(HAN.match(c)) for c in text]
     for start, end, _ in covered:
         for k in range(start, min(end, len(han))):
             han[k] = False
