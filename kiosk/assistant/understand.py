@@ -182,6 +182,9 @@ CHEAPER = _rx(
     r"\b(cheaper|less\s+expensive|lower\s+price|more\s+affordable|budget|cheapest|"
     r"least\s+expensive|lowest\s+price|inexpensive)\b"
 )
+# The bare adjectives CHEAPER leaves out (there they would make "a cheap tent" a
+# refinement of the last search); with it, they say the shopper wants the cheap end.
+_CHEAP_ADJECTIVES = frozenset({"cheap", "affordable"})
 PRICIER = _rx(r"\b(more\s+expensive|pricier|higher\s+end|premium|most\s+expensive|best)\b")
 REFERENCE = _rx(
     r"\b(it|its|it's|that|this|those|these|them|they|one|ones)\b",
@@ -289,6 +292,7 @@ class Understanding:
     complaint: bool = False  # a defect or a problem with something bought: follow up
     intent_by: str = "rules"  # or "classifier" (kiosk.assistant.intents.route)
     intent_p: float | None = None  # the classifier's probability, when it decided
+    cheap: bool = False  # asks for the cheap end ("cheap tents", "cheaper ... around $100")
     lang: str = "en"  # the request's language (kiosk.text.language): the reply's too
 
     def slots(self) -> dict[str, Any]:
@@ -470,6 +474,7 @@ def understand(text: str, lex: Lexicon) -> Understanding:
             u.ordinal = index
             break
     u.reference = bool(REFERENCE.search(low)) or u.ordinal is not None
+    u.cheap = bool(CHEAPER.search(low) or _CHEAP_ADJECTIVES & set(u.words))
     if CHEAPER.search(low) and u.max_price_cents is None and u.sort is None:
         u.refinement = "cheaper"
     elif PRICIER.search(low) and u.sort is None and not u.products:

@@ -35,7 +35,7 @@ from kiosk.assistant.phrases import Phrases
 from kiosk.assistant.quote import Held
 from kiosk.assistant.reply import Intent, Reply
 from kiosk.assistant.session import Session
-from kiosk.assistant.understand import CHEAPER, FEATURE_WORDS, Understanding, kind_of
+from kiosk.assistant.understand import FEATURE_WORDS, Understanding, kind_of
 from kiosk.catalog.records import Product, format_price
 from kiosk.catalog.search import SearchFilters
 from kiosk.llm.embed import Vectors
@@ -105,10 +105,6 @@ SAY_FIND = Phrases(
 # "inflatable kayak" still reaches the chair at 0.44.
 FIT = 0.44
 NEAR = 0.34
-# A new search for the cheap end ("cheap tents", "cheaper backpacks around $100") is
-# shown cheapest first: understanding's CHEAPER words, and the bare adjectives that
-# pattern leaves out.
-_CHEAP_ADJECTIVES = frozenset({"cheap", "affordable"})
 # What a word match adds to a product's cosine when the request is in own words.
 WORD_BONUS = 0.10
 NEARBY = 3  # products offered when nothing fits
@@ -146,7 +142,7 @@ def find(ctx: ActContext, u: Understanding, s: Session) -> Outcome:
     )
     if refine:
         u = _merge(ctx, u, s)
-    elif u.sort is None and (CHEAPER.search(u.text) or _CHEAP_ADJECTIVES & set(u.words)):
+    elif u.sort is None and u.cheap:
         # "cheap tents", "something less expensive": a new search, cheapest first.
         u = replace(u, sort="price_asc")
     u = loosen_kind(ctx, u)
